@@ -1,5 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { TEST_SECRETS } from "./test/support/test-env.ts";
+
+const remixServerBuild = fileURLToPath(new URL("./build/server/index.js", import.meta.url));
 
 // Three projects, one `vitest run`:
 // - unit: plain Node (the local libSQL server, pure domain code, property tests)
@@ -13,6 +17,27 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias: { "remix-server-build": remixServerBuild } },
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                TURSO_DATABASE_URL: inject("libsqlUrl"),
+                TURSO_AUTH_TOKEN: inject("libsqlAuthToken"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["./test/support/global-setup.ts"],
           testTimeout: 30_000,
         },
       },

@@ -1,0 +1,44 @@
+import { NavLink } from "@remix-run/react";
+import type { ReactNode } from "react";
+
+const NAVIGATION = [
+  { to: "/markets", label: "Markets" },
+  { to: "/trade", label: "Trade" },
+  { to: "/bots", label: "Bots" },
+  { to: "/wallet", label: "Wallet" },
+  { to: "/security", label: "Security" },
+] as const;
+
+export function AppShell({ children }: { children: ReactNode }) {
+  return (
+    <div className="shell">
+      <header className="shell-header">
+        <a className="brand" href="/">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          CoinHubX
+        </a>
+        <nav aria-label="Main">
+          <ul className="nav">
+            {NAVIGATION.map((item) => (
+              <li key={item.to}>
+                <NavLink
+                  to={item.to}
+                  className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}
+                >
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main className="shell-main">{children}</main>
+      <footer className="shell-footer">
+        <span>© CoinHubX</span>
+        <span>Crypto assets are volatile. Paper trading uses simulated money.</span>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { type Client, createClient } from "@libsql/client/web";
+import { drizzle } from "drizzle-orm/libsql/web";
+import * as schema from "./schema/index.ts";
+
+/**
+ * The only place a libSQL client is created. Callers (one per request, per Durable Object,
+ * per script) create it and pass it down; nothing connects at import time.
+ */
+export interface DatabaseOptions {
+  url: string;
+  authToken?: string | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export function createDatabaseClient(options: DatabaseOptions): Client {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  return createClient({
+    url: options.url,
+    authToken: options.authToken,
+    intMode: "bigint",
+    // Every query gets a deadline: a slow or unreachable database becomes a clear
+    // "unavailable" error instead of a hung request.
+    fetch: (input: Request | string | URL, init?: RequestInit) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+  });
+}
+
+export function createDatabase(client: Client) {
+  return drizzle(client, { schema });
+}
+
+export type Database = ReturnType<typeof createDatabase>;
+export type { Client };

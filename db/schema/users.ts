@@ -1,0 +1,30 @@
+import { sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { flag, smallInteger } from "./types.ts";
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    /** Versioned: `pbkdf2-sha256$<iterations>$<salt>$<hash>`; upgraded on next login. */
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["trader", "operator"] })
+      .notNull()
+      .default("trader"),
+    twoFactorEnabled: flag("two_factor_enabled").notNull().default(false),
+    /** AES-GCM ciphertext, user id as associated data. Never stored in clear. */
+    totpSecretCiphertext: text("totp_secret_ciphertext"),
+    totpPendingCiphertext: text("totp_pending_ciphertext"),
+    withdrawalsLockedUntilMs: smallInteger("withdrawals_locked_until_ms").notNull().default(0),
+    referralCode: text("referral_code").notNull(),
+    referredBy: text("referred_by"),
+    createdAtMs: smallInteger("created_at_ms").notNull(),
+  },
+  (table) => [
+    uniqueIndex("users_email_unique").on(table.email),
+    uniqueIndex("users_referral_code_unique").on(table.referralCode),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;

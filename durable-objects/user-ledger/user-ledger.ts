@@ -1,0 +1,13 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../../worker/env.ts";
+
+/**
+ * One per user (id from the user id): the only writer of that user's balances. Money
+ * movements arrive as RPC calls; the libSQL records stay the source of truth.
+ */
+export class UserLedger extends DurableObject<Bindings> {
+  /** Readiness probe: proves the namespace is bound and an instance answers RPC. */
+  async ping(): Promise<"pong"> {
+    return "pong";
+  }
+}

@@ -1,0 +1,31 @@
+import { fileURLToPath } from "node:url";
+import { vitePlugin as remix } from "@remix-run/dev";
+import { defineConfig } from "vite";
+
+// Remix builds with Vite; the server build runs inside workerd behind the Hono entry
+// (worker/index.ts), so it resolves packages as a Worker does.
+export default defineConfig({
+  publicDir: "app/public",
+  plugins: [
+    remix({
+      appDirectory: "app",
+      buildDirectory: "build",
+      serverModuleFormat: "esm",
+      future: {
+        v3_fetcherPersist: true,
+        v3_relativeSplatPath: true,
+        v3_throwAbortReason: true,
+        v3_lazyRouteDiscovery: true,
+        v3_singleFetch: true,
+      },
+    }),
+  ],
+  resolve: {
+    alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) },
+    mainFields: ["browser", "module", "main"],
+  },
+  ssr: {
+    resolve: { conditions: ["workerd", "worker", "browser"], externalConditions: ["workerd", "worker"] },
+  },
+  build: { minify: true, sourcemap: false },
+});

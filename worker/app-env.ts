@@ -1,0 +1,11 @@
+import type { Bindings } from "./env.ts";
+import type { RequestIdVariables } from "./middleware/request-id/index.ts";
+import type { RequestLogVariables } from "./middleware/request-log/index.ts";
+import type { Services } from "./services/context.ts";
+
+export type AppVariables = RequestIdVariables &
+  RequestLogVariables & {
+    services: Services;
+  };
+
+export type AppEnv = { Bindings: Bindings; Variables: AppVariables };

@@ -1,0 +1,117 @@
+import { Hono } from "hono";
+import { healthRoutes } from "./api/health.ts";
+import type { AppEnv } from "./app-env.ts";
+import { ConfigError, getConfig } from "./env.ts";
+import { ApiError, errorBody } from "./errors.ts";
+import { createLogger } from "./logger.ts";
+import { requestId } from "./middleware/request-id/index.ts";
+import { requestLog } from "./middleware/request-log/index.ts";
+import { securityHeaders } from "./middleware/security-headers/index.ts";
+import { accessFor, type RouteDefinition } from "./routes.ts";
+import { createServices } from "./services/context.ts";
+
+export interface AppOptions {
+  /** Everything that is not an API, ops or asset route: the Remix request handler. */
+  pages?: (c: import("hono").Context<AppEnv>) => Promise<Response>;
+}
+
+const API_PREFIX = "/api/v1";
+
+/**
+ * Composition only. The order is the contract: request id, request log, security headers,
+ * then per route (by its declared class): WAF, rate limit, session; then the routes, with
+ * Remix mounted last.
+ */
+export function createApp(options: AppOptions = {}) {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(
+    requestLog({
+      loggerFor: (c) => {
+        const level = (c.env as Record<string, unknown>).LOG_LEVEL;
+        return createLogger({
+          level: level === "debug" || level === "warn" || level === "error" ? level : "info",
+        });
+      },
+    }),
+  );
+  app.use(async function securityHeadersBySite(c, next) {
+    const url = new URL(c.req.url);
+    const local = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
+    return securityHeaders({ strictTransportSecurity: url.protocol === "https:" && !local })(c, next);
+  });
+  // Config is validated and services are built before any route runs, so a
+  // misconfiguration fails every request with one clear log line instead of half-working.
+  app.use(async function services(c, next) {
+    const config = getConfig(c.env);
+    c.set(
+      "services",
+      createServices({ config, env: c.env, logger: c.get("logger"), requestId: c.get("requestId") }),
+    );
+    await next();
+  });
+
+  const register = (prefix: string, routes: RouteDefinition[]) => {
+    for (const route of routes) {
+      app.on(
+        route.method,
+        `${prefix}${route.path}`,
+        async function classify(c, next) {
+          c.set("routeClass", route.routeClass);
+          c.get("logFields").access = accessFor(route);
+          await next();
+        },
+        route.handler,
+      );
+    }
+  };
+
+  register("", healthRoutes);
+
+  app.all(`${API_PREFIX}/*`, (c) => {
+    throw new ApiError(404, "not_found", `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`);
+  });
+
+  if (options.pages) {
+    const pages = options.pages;
+    app.all("*", (c) => {
+      c.set("routeClass", "public");
+      return pages(c);
+    });
+  }
+
+  app.notFound((c) => {
+    const error = new ApiError(404, "not_found", "Not found.");
+    return c.json(errorBody(error, c.get("requestId")), 404);
+  });
+
+  app.onError((error, c) => {
+    const id = c.get("requestId") ?? "unknown";
+    if (error instanceof ApiError) {
+      const logFields = c.get("logFields");
+      if (logFields) logFields.errorCode = error.code;
+      return c.json(errorBody(error, id), error.status, error.headers);
+    }
+    if (error instanceof ConfigError) {
+      // Names every bad variable in the log; the client only learns that we are unavailable.
+      c.get("logger")?.error("invalid configuration", { problems: error.problems });
+      const unavailable = new ApiError(
+        503,
+        "service_unavailable",
+        "The service is misconfigured. Try again later.",
+      );
+      return c.json(errorBody(unavailable, id), 503);
+    }
+    // Unknown errors: the stack goes to the log, the client gets an id to quote.
+    c.get("logger")?.error("unhandled error", { error });
+    const internal = new ApiError(
+      500,
+      "internal_error",
+      "Something went wrong on our side. Quote the request id.",
+    );
+    return c.json(errorBody(internal, id), 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/**
+ * Bindings and secrets, validated once per isolate. A missing or malformed variable is a
+ * deployment error: we name every one of them at once instead of failing on first use.
+ */
+const base64Key32 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64 encoded (44 characters)");
+
+export const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  MARKET_SOURCE: z.enum(["sim", "coingecko", "binance"]).default("sim"),
+  OPS_TOKEN: z.string().min(32, "must be at least 32 characters"),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters"),
+  DATA_ENCRYPTION_KEY: base64Key32,
+  TURSO_DATABASE_URL: z
+    .string()
+    .regex(/^(libsql|https?|wss?):\/\/\S+$/, "must be a libsql://, https:// or http:// URL"),
+  TURSO_AUTH_TOKEN: z.string().min(1).optional(),
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  SENTRY_DSN: z.url().optional(),
+  RELEASE: z.string().default("dev"),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export interface Bindings {
+  USER_LEDGER: DurableObjectNamespace<import("../durable-objects/user-ledger/user-ledger.ts").UserLedger>;
+  BOT: DurableObjectNamespace<import("../durable-objects/bot/bot.ts").Bot>;
+  ASSETS?: Fetcher;
+  [key: string]: unknown;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Parse without caching: used by tests and by the per-isolate cache below. */
+export function parseConfig(env: Record<string, unknown>): Config {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    // Empty strings in .dev.vars or wrangler vars mean "not set".
+    if (value !== undefined && value !== "") picked[key] = value;
+  }
+  const result = configSchema.safeParse(picked);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+let cached: { env: object; config: Config } | undefined;
+
+/** Once per isolate: the env object is stable for the isolate's lifetime. */
+export function getConfig(env: object): Config {
+  if (cached?.env === env) return cached.config;
+  const config = parseConfig(env as Record<string, unknown>);
+  cached = { env, config };
+  return config;
+}

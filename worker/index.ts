@@ -1,0 +1,17 @@
+import { Bot } from "../durable-objects/bot/bot.ts";
+import { UserLedger } from "../durable-objects/user-ledger/user-ledger.ts";
+import { createApp } from "./app.ts";
+import { remixFetch } from "./remix.ts";
+
+/** The Worker's entry: the Hono app, with Remix mounted last for every page. */
+const app = createApp({
+  pages: (c) =>
+    remixFetch(c.req.raw, {
+      cloudflare: { env: c.env, ctx: c.executionCtx as ExecutionContext },
+      services: c.get("services"),
+      requestId: c.get("requestId"),
+    }),
+});
+
+export default app;
+export { Bot, UserLedger };

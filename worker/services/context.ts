@@ -1,0 +1,31 @@
+import { type Client, createDatabase, createDatabaseClient, type Database } from "../../db/client.ts";
+import type { Bindings, Config } from "../env.ts";
+import type { Logger } from "../logger.ts";
+
+/**
+ * Everything a request needs, built once per request and passed down (to API handlers and
+ * to Remix loaders alike). The database client is created here and nowhere else in the
+ * Worker; creating it opens no connection, so building services is cheap.
+ */
+export interface Services {
+  config: Config;
+  env: Bindings;
+  logger: Logger;
+  requestId: string;
+  client: Client;
+  db: Database;
+}
+
+export function createServices(input: {
+  config: Config;
+  env: Bindings;
+  logger: Logger;
+  requestId: string;
+}): Services {
+  const client = createDatabaseClient({
+    url: input.config.TURSO_DATABASE_URL,
+    authToken: input.config.TURSO_AUTH_TOKEN,
+    timeoutMs: input.config.DATABASE_TIMEOUT_MS,
+  });
+  return { ...input, client, db: createDatabase(client) };
+}
