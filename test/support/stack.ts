@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDatabaseClient } from "../../db/client.ts";
+import { migrateDatabase } from "../../db/migrate.ts";
+import { startLibsqlServer } from "../../db/server/server.ts";
+import { TEST_SECRETS } from "./test-env.ts";
+
+export interface RunningStack {
+  baseUrl: string;
+  libsqlUrl: string;
+  libsqlAuthToken: string;
+  opsToken: string;
+  /** Output of wrangler dev (the Worker's JSON log lines among them). */
+  output: () => string;
+  stopDatabase: () => Promise<void>;
+  startDatabase: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/**
+ * The whole platform on loopback, as `npm start` runs it, on a fresh database and ephemeral
+ * ports: the local libSQL server in this process and `wrangler dev` as a child. Expects
+ * `npm run build` to have produced build/.
+ */
+export async function startStack(): Promise<RunningStack> {
+  const directory = mkdtempSync(join(tmpdir(), "coinhubx-stack-"));
+  const databasePath = join(directory, "stack.db");
+  const libsqlAuthToken = "stack-libsql-token-0123456789";
+  const libsqlPort = await freePort();
+  const serverOptions = { host: "127.0.0.1", port: libsqlPort, databasePath, authToken: libsqlAuthToken };
+  let database = await startLibsqlServer(serverOptions);
+  const client = createDatabaseClient({ url: database.url, authToken: libsqlAuthToken, timeoutMs: 30_000 });
+  await migrateDatabase(client);
+  client.close();
+
+  const port = await freePort();
+  const vars: Record<string, string> = {
+    ...TEST_SECRETS,
+    LOG_LEVEL: "info",
+    TURSO_DATABASE_URL: database.url,
+    TURSO_AUTH_TOKEN: libsqlAuthToken,
+    DATABASE_TIMEOUT_MS: "1500",
+  };
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--persist-to", join(directory, "wrangler-state"), "--show-interactive-dev-session=false");
+  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  const child = spawn("npx", args, {
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${baseUrl}/healthz`, 90_000, child);
+  } catch (error) {
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+    throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
+  }
+  return {
+    baseUrl,
+    libsqlUrl: database.url,
+    libsqlAuthToken,
+    opsToken: TEST_SECRETS.OPS_TOKEN,
+    output: () => output,
+    stopDatabase: () => database.close(),
+    startDatabase: async () => {
+      database = await startLibsqlServer(serverOptions);
+    },
+    stop: async () => {
+      if (child.pid && child.exitCode === null) {
+        process.kill(-child.pid, "SIGTERM");
+        await new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+            resolve(undefined);
+          }, 5_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve(undefined);
+          });
+        });
+      }
+      await database.close().catch(() => undefined);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
