@@ -109,7 +109,9 @@ type WireStreamResponse =
   | { type: "close_sql" }
   | { type: "get_autocommit"; is_autocommit: boolean };
 
-export type WireStreamResult = { type: "ok"; response: WireStreamResponse } | { type: "error"; error: WireError };
+export type WireStreamResult =
+  | { type: "ok"; response: WireStreamResponse }
+  | { type: "error"; error: WireError };
 
 export interface WirePipelineResponse {
   baton: string | null;
@@ -335,6 +337,24 @@ export function splitStatements(sql: string): string[] {
     }
   }
   if (meaningful) out.push(sql.slice(start).trim());
+  return out;
+}
+
+/**
+ * Places named arguments at the parameter indexes SQLite assigns (named parameters get the next free
+ * index on first use, `?NNN` sets the index explicitly). Named arguments win over positional ones;
+ * a name without its sigil matches any of `:name`, `@name`, `$name`.
+ */
+function bindNamed(sql: string, positional: SqlValue[], named: Map<string, SqlValue>): SqlValue[] {
+  const params = describeParams(sql);
+  const out: SqlValue[] = positional.slice();
+  while (out.length < params.length) out.push(null);
+  params.forEach((p, i) => {
+    if (p.name === null || p.name.startsWith("?")) return;
+    const bare = p.name.slice(1);
+    if (named.has(p.name)) out[i] = named.get(p.name) ?? null;
+    else if (named.has(bare)) out[i] = named.get(bare) ?? null;
+  });
   return out;
 }
 
@@ -810,7 +830,8 @@ export class HranaServer {
   private resolveSql(stream: Stream, o: Obj): string {
     const id = optInt32(o.sql_id, "sql_id");
     const hasSql = o.sql !== undefined && o.sql !== null;
-    if (hasSql && id !== undefined) throw protocolError("Either `sql` or `sql_id` are required, but not both");
+    if (hasSql && id !== undefined)
+      throw protocolError("Either `sql` or `sql_id` are required, but not both");
     if (hasSql) {
       if (typeof o.sql !== "string") throw protocolError("`sql` must be a string");
       return o.sql;
@@ -851,33 +872,25 @@ export class HranaServer {
     const sql = this.resolveSql(stream, stmt);
     const wantRows = stmt.want_rows !== false;
 
-    let bind: SqlValue[] | Record<string, SqlValue> = [];
     const args = stmt.args ?? [];
     const namedArgs = stmt.named_args ?? [];
     if (!Array.isArray(args) || !Array.isArray(namedArgs)) {
       throw protocolError("`args` and `named_args` must be arrays");
     }
-    if (args.length > 0 && namedArgs.length > 0) {
-      throw new StmtError(
-        "Statements with both positional and named arguments are not supported",
-        "ARGS_BOTH_POSITIONAL_AND_NAMED",
-      );
-    }
+    let bind: SqlValue[] = args.map(decodeValue);
     if (namedArgs.length > 0) {
-      const named: Record<string, SqlValue> = {};
+      const named = new Map<string, SqlValue>();
       for (const a of namedArgs) {
         const o = expectObj(a, "NamedArg");
         if (typeof o.name !== "string") throw protocolError("NamedArg name must be a string");
-        // The engine matches names without their sigil (":", "@" or "$").
-        named[o.name.replace(/^[:@$]/, "")] = decodeValue(o.value);
+        named.set(o.name, decodeValue(o.value));
       }
-      bind = named;
-    } else {
-      bind = args.map(decodeValue);
+      bind = bindNamed(sql, bind, named);
     }
 
     const statements = splitStatements(sql);
-    if (statements.length === 0) throw new StmtError("SQL string does not contain any statement", "SQL_NO_STATEMENT");
+    if (statements.length === 0)
+      throw new StmtError("SQL string does not contain any statement", "SQL_NO_STATEMENT");
     if (statements.length > 1) {
       throw new StmtError("SQL string contains more than one statement", "SQL_MANY_STATEMENTS");
     }
@@ -893,8 +906,10 @@ export class HranaServer {
     let rows: unknown[][] = [];
     let cols: WireCol[] = [];
     try {
-      // One argument only: the wrapper treats a single object argument (incl. null or a Buffer) as
-      // the named-parameter map, so positional values always travel as one array.
+      // Always one array argument: the wrapper treats a single object argument (incl. null or a
+      // Buffer) as a name->value map, and the engine panics (killing the process) when a map is bound
+      // to a statement that also has anonymous `?` parameters. Named values are mapped to their
+      // indexes by bindNamed() instead.
       if (prepared.reader) {
         rows = await this.retryBusy(stream, () => prepared.stmt.all(bind) as unknown[][]);
         cols = prepared.stmt.columns().map((c) => ({ name: c.name, decltype: c.type }));
@@ -905,7 +920,8 @@ export class HranaServer {
       throw stmtErrorFrom(e);
     }
     // The connection may have been replaced after a busy give-up; stats come from the live one.
-    const { affected, lastInsertRowid } = stream.conn === conn ? conn.afterStatement() : { affected: 0, lastInsertRowid: "0" };
+    const { affected, lastInsertRowid } =
+      stream.conn === conn ? conn.afterStatement() : { affected: 0, lastInsertRowid: "0" };
     return {
       cols,
       rows: wantRows ? rows.map((r) => r.map(encodeValue)) : [],
@@ -978,7 +994,8 @@ export class HranaServer {
       case "or":
         return list().some((x) => this.evalCond(stream, x, current, results, errors, version));
       case "is_autocommit":
-        if (version < 3) throw protocolError("is_autocommit condition is only supported in protocol version 3");
+        if (version < 3)
+          throw protocolError("is_autocommit condition is only supported in protocol version 3");
         return stream.autocommit;
       default:
         throw protocolError("BatchCond type not recognized");
@@ -992,9 +1009,7 @@ export class HranaServer {
       const conn = this.connection(stream);
       try {
         const prepared = await this.retryBusy(stream, () => conn.prepare(text, false));
-        await this.retryBusy(stream, () =>
-          prepared.reader ? prepared.stmt.all([]) : prepared.stmt.run([]),
-        );
+        await this.retryBusy(stream, () => (prepared.reader ? prepared.stmt.all([]) : prepared.stmt.run([])));
         conn.afterStatement();
       } catch (e) {
         throw stmtErrorFrom(e);
@@ -1019,7 +1034,8 @@ export class HranaServer {
       result: {
         params: describeParams(sql),
         cols,
-        is_explain: firstWord !== undefined && sql.slice(firstWord.start, firstWord.end).toUpperCase() === "EXPLAIN",
+        is_explain:
+          firstWord !== undefined && sql.slice(firstWord.start, firstWord.end).toUpperCase() === "EXPLAIN",
         is_readonly: isReadonlySql(sql),
       },
     };

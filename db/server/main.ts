@@ -22,7 +22,11 @@ async function main(): Promise<void> {
     databasePath,
     authToken,
     onError: (error) =>
-      log({ level: "error", msg: "request failed", error: error instanceof Error ? error.stack : String(error) }),
+      log({
+        level: "error",
+        msg: "request failed",
+        error: error instanceof Error ? error.stack : String(error),
+      }),
   });
   log({
     level: "info",
@@ -52,6 +56,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log({ level: "error", msg: "libsql server failed to start", error: error instanceof Error ? error.message : String(error) });
+  log({
+    level: "error",
+    msg: "libsql server failed to start",
+    error: error instanceof Error ? error.message : String(error),
+  });
   process.exit(1);
 });

@@ -188,9 +188,13 @@ export async function startLibsqlServer(options: LibsqlServerOptions): Promise<L
     const handler = method === "GET" || method === "POST" ? route[method] : undefined;
     if (!handler) {
       req.resume();
-      sendError(res, new HranaHttpError(405, `Method ${req.method} not allowed on ${path}`, "METHOD_NOT_ALLOWED"), {
-        allow: Object.keys(route).join(", "),
-      });
+      sendError(
+        res,
+        new HranaHttpError(405, `Method ${req.method} not allowed on ${path}`, "METHOD_NOT_ALLOWED"),
+        {
+          allow: Object.keys(route).join(", "),
+        },
+      );
       return;
     }
     try {
