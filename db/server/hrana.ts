@@ -541,10 +541,16 @@ class Connection {
   close(): void {
     this.cache.clear();
     try {
-      // Closing rolls back any open transaction.
+      // Explicit ROLLBACK: close() only marks the connection as a zombie while prepared statements are
+      // still reachable (until GC finalizes them), and a zombie keeps holding the write lock.
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+    } catch {
+      // Nothing to roll back any more.
+    }
+    try {
       this.db.close();
     } catch {
-      // Already closed or statements still pending; nothing useful to do.
+      // Already closed; nothing useful to do.
     }
   }
 }
