@@ -1,4 +1,4 @@
-import { type Client, createClient } from "@libsql/client/web";
+import { type Client, createClient, type InStatement } from "@libsql/client/web";
 import { drizzle } from "drizzle-orm/libsql/web";
 import * as schema from "./schema/index.ts";
 
@@ -30,4 +30,4 @@ export function createDatabase(client: Client) {
 }
 
 export type Database = ReturnType<typeof createDatabase>;
-export type { Client };
+export type { Client, InStatement };

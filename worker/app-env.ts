@@ -1,10 +1,12 @@
 import type { Bindings } from "./env.ts";
 import type { RequestIdVariables } from "./middleware/request-id/index.ts";
 import type { RequestLogVariables } from "./middleware/request-log/index.ts";
+import type { SessionVariables } from "./middleware/session/index.ts";
 import type { Services } from "./services/context.ts";
 
 export type AppVariables = RequestIdVariables &
-  RequestLogVariables & {
+  RequestLogVariables &
+  SessionVariables & {
     services: Services;
   };
 

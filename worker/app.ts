@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { authRoutes } from "./api/auth.ts";
 import { healthRoutes } from "./api/health.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ConfigError, getConfig } from "./env.ts";
@@ -7,7 +8,9 @@ import { createLogger } from "./logger.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { requestLog } from "./middleware/request-log/index.ts";
 import { securityHeaders } from "./middleware/security-headers/index.ts";
+import { session } from "./middleware/session/index.ts";
 import { accessFor, type RouteDefinition } from "./routes.ts";
+import { requireAuth, requireOperator } from "./services/auth/guards.ts";
 import { createServices } from "./services/context.ts";
 
 export interface AppOptions {
@@ -52,14 +55,23 @@ export function createApp(options: AppOptions = {}) {
     await next();
   });
 
+  const sessionMiddleware = session();
+
   const register = (prefix: string, routes: RouteDefinition[]) => {
     for (const route of routes) {
+      const access = accessFor(route);
       app.on(
         route.method,
         `${prefix}${route.path}`,
         async function classify(c, next) {
           c.set("routeClass", route.routeClass);
-          c.get("logFields").access = accessFor(route);
+          await next();
+        },
+        // WAF and rate limit by class slot in here (security issue), before the session.
+        sessionMiddleware,
+        async function enforceAccess(c, next) {
+          if (access === "session") await requireAuth(c);
+          else if (access === "operator") await requireOperator(c);
           await next();
         },
         route.handler,
@@ -68,6 +80,7 @@ export function createApp(options: AppOptions = {}) {
   };
 
   register("", healthRoutes);
+  register(API_PREFIX, authRoutes);
 
   app.all(`${API_PREFIX}/*`, (c) => {
     throw new ApiError(404, "not_found", `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`);
@@ -75,10 +88,15 @@ export function createApp(options: AppOptions = {}) {
 
   if (options.pages) {
     const pages = options.pages;
-    app.all("*", (c) => {
-      c.set("routeClass", "public");
-      return pages(c);
-    });
+    app.all(
+      "*",
+      async function classifyPage(c, next) {
+        c.set("routeClass", "public");
+        await next();
+      },
+      sessionMiddleware,
+      (c) => pages(c),
+    );
   }
 
   app.notFound((c) => {

@@ -7,7 +7,9 @@ export const SCREENSHOT_DIR = "test/e2e/screenshots";
 /** Debian's Chromium, headless, with nothing that reaches beyond loopback. */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (.ci/run does this)`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (.ci/run does this)`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,

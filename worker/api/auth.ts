@@ -1,0 +1,299 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { ApiError } from "../errors.ts";
+import { defineRoutes } from "../routes.ts";
+import { appendAudit } from "../services/audit/append.ts";
+import {
+  changePassword,
+  checkPassword,
+  emailSchema,
+  passwordSchema,
+  publicUser,
+  signUp,
+} from "../services/auth/accounts.ts";
+import {
+  clientIp,
+  optionalAuth,
+  requireAuth,
+  requireFreshTotp,
+  requireUser,
+  verifyTotpForUser,
+} from "../services/auth/guards.ts";
+import {
+  clearedSessionCookie,
+  cookieIsSecure,
+  createSession,
+  listActiveSessions,
+  revokeOtherSessions,
+  revokeOwnSession,
+  revokeSessionById,
+  sessionCookie,
+} from "../services/auth/sessions.ts";
+import { matchTotpStep } from "../services/auth/totp.ts";
+import {
+  activateTwoFactor,
+  assertTwoFactorOff,
+  beginTotpSetup,
+  consumeRecoveryCode,
+  deactivateTwoFactor,
+  isRecoveryCodeShape,
+  readPendingTotpSecret,
+} from "../services/auth/two-factor.ts";
+import { parseJsonBody } from "./validation.ts";
+
+const codeSchema = z.string().max(64);
+
+const signupBody = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  referralCode: z.string().max(32).optional(),
+});
+const loginBody = z.object({
+  email: emailSchema,
+  password: z.string().min(1).max(256),
+  totp: codeSchema.optional(),
+  recoveryCode: codeSchema.optional(),
+});
+const enableBody = z.object({ code: codeSchema });
+const disableBody = z.object({ totp: codeSchema.optional() });
+const passwordBody = z.object({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: passwordSchema,
+  totp: codeSchema.optional(),
+});
+
+function auditContext(c: Context<AppEnv>) {
+  return { requestId: c.get("requestId"), ipAddress: clientIp(c) };
+}
+
+/** Starts a fresh session (rotating away any session the request came with) and sets the cookie. */
+export async function startSession(c: Context<AppEnv>, userId: string) {
+  const services = c.get("services");
+  const previous = await optionalAuth(c);
+  if (previous) await revokeSessionById(services, previous.session.id);
+  const { token, session } = await createSession(services, userId, {
+    userAgent: c.req.header("User-Agent") ?? "",
+    ipAddress: clientIp(c),
+  });
+  c.header("Set-Cookie", sessionCookie(token, { secure: cookieIsSecure(c.req.url) }), { append: true });
+  return session;
+}
+
+export const authRoutes = defineRoutes([
+  {
+    method: "POST",
+    path: "/auth/signup",
+    routeClass: "public",
+    handler: async (c) => {
+      const body = await parseJsonBody(c, signupBody);
+      const user = await signUp(c.get("services"), body, auditContext(c));
+      await startSession(c, user.id);
+      return c.json({ user: { id: user.id, email: user.email } }, 201);
+    },
+  },
+  {
+    method: "POST",
+    path: "/auth/login",
+    routeClass: "public",
+    handler: async (c) => {
+      const body = await parseJsonBody(c, loginBody);
+      const services = c.get("services");
+      const user = await checkPassword(services, body.email, body.password, auditContext(c));
+      let method = "password";
+      if (user.twoFactorEnabled) {
+        const recovery =
+          body.recoveryCode ?? (body.totp && isRecoveryCodeShape(body.totp) ? body.totp : undefined);
+        if (recovery) {
+          if (!(await consumeRecoveryCode(services, user.id, recovery))) {
+            const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
+            await ledger.recordTotpFailure(Date.now());
+            throw new ApiError(401, "totp_invalid", "That recovery code is not valid or was already used.");
+          }
+          method = "recovery_code";
+          await appendAudit(services.client, {
+            event: "two_factor.recovery_code_used",
+            outcome: "success",
+            actor: `user:${user.id}`,
+            userId: user.id,
+            ...auditContext(c),
+          });
+        } else if (!body.totp) {
+          throw new ApiError(401, "totp_required", "Enter the code from your authenticator app.");
+        } else {
+          await verifyTotpForUser(c, user.id, body.totp, "login", 401);
+          method = "password+totp";
+        }
+      }
+      await startSession(c, user.id);
+      await appendAudit(services.client, {
+        event: "login.succeeded",
+        outcome: "success",
+        actor: `user:${user.id}`,
+        userId: user.id,
+        ...auditContext(c),
+        detail: { method },
+      });
+      return c.json({ user: publicUser(user) }, 200);
+    },
+  },
+  {
+    method: "POST",
+    path: "/auth/logout",
+    routeClass: "public",
+    handler: async (c) => {
+      const auth = await optionalAuth(c);
+      if (auth) await revokeSessionById(c.get("services"), auth.session.id);
+      c.header("Set-Cookie", clearedSessionCookie({ secure: cookieIsSecure(c.req.url) }));
+      return c.body(null, 204);
+    },
+  },
+  {
+    method: "POST",
+    path: "/auth/password",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const body = await parseJsonBody(c, passwordBody);
+      const { user, session } = await requireAuth(c);
+      if (user.twoFactorEnabled) await requireFreshTotp(c, user, body.totp, "password.change");
+      await changePassword(c.get("services"), user.id, body, session.id, auditContext(c));
+      return c.body(null, 204);
+    },
+  },
+  {
+    method: "GET",
+    path: "/me",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const user = await requireUser(c);
+      return c.json({ user: publicUser(user) });
+    },
+  },
+  {
+    method: "GET",
+    path: "/sessions",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const { user, session: current } = await requireAuth(c);
+      const rows = await listActiveSessions(c.get("services"), user.id);
+      return c.json({
+        sessions: rows.map((row) => ({
+          id: row.publicId,
+          userAgent: row.userAgent,
+          ipAddress: row.ipAddress,
+          createdAt: new Date(row.createdAtMs).toISOString(),
+          lastSeenAt: new Date(row.lastSeenAtMs).toISOString(),
+          current: row.id === current.id,
+        })),
+      });
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/sessions/:id",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const { user } = await requireAuth(c);
+      const publicId = c.req.param("id") ?? "";
+      const services = c.get("services");
+      if (!(await revokeOwnSession(services, user.id, publicId))) {
+        throw new ApiError(404, "not_found", "No such session.");
+      }
+      await appendAudit(services.client, {
+        event: "session.revoked",
+        outcome: "success",
+        actor: `user:${user.id}`,
+        userId: user.id,
+        ...auditContext(c),
+        detail: { sessionId: publicId },
+      });
+      return c.body(null, 204);
+    },
+  },
+  {
+    method: "POST",
+    path: "/sessions/revoke-others",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const { user, session } = await requireAuth(c);
+      const revoked = await revokeOtherSessions(c.get("services"), user.id, session.id);
+      await appendAudit(c.get("services").client, {
+        event: "session.revoked_others",
+        outcome: "success",
+        actor: `user:${user.id}`,
+        userId: user.id,
+        ...auditContext(c),
+        detail: { revoked },
+      });
+      return c.json({ revoked });
+    },
+  },
+  {
+    method: "POST",
+    path: "/2fa/setup",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const user = await requireUser(c);
+      assertTwoFactorOff(user);
+      return c.json(await beginTotpSetup(c.get("services"), user));
+    },
+  },
+  {
+    method: "POST",
+    path: "/2fa/enable",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const body = await parseJsonBody(c, enableBody);
+      const user = await requireUser(c);
+      assertTwoFactorOff(user);
+      const services = c.get("services");
+      const secret = await readPendingTotpSecret(services, user.id);
+      if (!secret)
+        throw new ApiError(409, "two_factor_setup_required", "Start the set-up first (POST /2fa/setup).");
+      const nowMs = Date.now();
+      const matchedStep = await matchTotpStep(secret, body.code, nowMs);
+      // The enrolment code is consumed too: it can never be replayed as a login code.
+      const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
+      const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
+      if (!decision.ok) {
+        if (decision.reason === "throttled") {
+          throw new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
+            headers: { "Retry-After": String(decision.retryAfterSeconds) },
+          });
+        }
+        throw new ApiError(403, "totp_invalid", "That code is not valid. Check the time on your device.");
+      }
+      const recoveryCodes = await activateTwoFactor(services, user.id, secret, nowMs);
+      await startSession(c, user.id);
+      await appendAudit(services.client, {
+        event: "two_factor.enabled",
+        outcome: "success",
+        actor: `user:${user.id}`,
+        userId: user.id,
+        ...auditContext(c),
+      });
+      return c.json({ recoveryCodes });
+    },
+  },
+  {
+    method: "POST",
+    path: "/2fa/disable",
+    routeClass: "authenticated",
+    handler: async (c) => {
+      const body = await parseJsonBody(c, disableBody);
+      const { user, session } = await requireAuth(c);
+      await requireFreshTotp(c, user, body.totp, "two_factor.disable");
+      const services = c.get("services");
+      await deactivateTwoFactor(services, user.id);
+      await revokeOtherSessions(services, user.id, session.id);
+      await appendAudit(services.client, {
+        event: "two_factor.disabled",
+        outcome: "success",
+        actor: `user:${user.id}`,
+        userId: user.id,
+        ...auditContext(c),
+      });
+      return c.body(null, 204);
+    },
+  },
+]);

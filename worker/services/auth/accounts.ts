@@ -1,0 +1,175 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { users } from "../../../db/schema/users.ts";
+import { ApiError } from "../../errors.ts";
+import { appendAudit } from "../audit/append.ts";
+import type { Services } from "../context.ts";
+import { COMMON_PASSWORDS } from "./common-passwords.ts";
+import { randomToken } from "./crypto.ts";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password.ts";
+import { revokeOtherSessions } from "./sessions.ts";
+import { SECURITY_CHANGE_LOCK_MS } from "./two-factor.ts";
+
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 128;
+
+export const emailSchema = z
+  .string()
+  .max(254)
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(z.email({ message: "must be a valid email address" }));
+
+/** Length and a common-password list; no composition rules (NIST SP 800-63B). */
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .refine((value) => !COMMON_PASSWORDS.has(value.toLowerCase()), "is too common; choose another");
+
+export interface AuditContext {
+  requestId: string;
+  ipAddress: string;
+}
+
+function publicUser(user: { id: string; email: string; twoFactorEnabled: boolean }) {
+  return { id: user.id, email: user.email, twoFactorEnabled: user.twoFactorEnabled };
+}
+
+export async function findUserByEmail(services: Services, email: string) {
+  const rows = await services.db.select().from(users).where(eq(users.email, email)).limit(1);
+  return rows[0] ?? null;
+}
+
+async function uniqueReferralCode(services: Services): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const code = randomToken(6).replace(/[-_]/g, "X").slice(0, 8).toUpperCase();
+    const clash = await services.db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.referralCode, code))
+      .limit(1);
+    if (clash.length === 0) return code;
+  }
+  throw new Error("could not allocate a referral code");
+}
+
+export async function signUp(
+  services: Services,
+  input: { email: string; password: string; referralCode?: string | undefined },
+  audit: AuditContext,
+) {
+  if (input.password.toLowerCase().includes(input.email.split("@")[0] ?? "\u0000")) {
+    throw new ApiError(400, "invalid_request", "The password must not contain your email address.", {
+      fields: { password: "must not contain your email address" },
+    });
+  }
+  let referredBy: string | null = null;
+  if (input.referralCode) {
+    const referrer = await services.db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.referralCode, input.referralCode.trim().toUpperCase()))
+      .limit(1);
+    if (!referrer[0]) throw new ApiError(400, "invalid_referral_code", "That referral code does not exist.");
+    referredBy = referrer[0].id;
+  }
+  if (await findUserByEmail(services, input.email)) {
+    throw new ApiError(409, "email_taken", "An account with this email already exists. Log in instead.");
+  }
+  const user = {
+    id: crypto.randomUUID(),
+    email: input.email,
+    passwordHash: await hashPassword(input.password),
+    referralCode: await uniqueReferralCode(services),
+    referredBy,
+    createdAtMs: Date.now(),
+  };
+  try {
+    await services.db.insert(users).values(user);
+  } catch (error) {
+    // Two sign-ups racing for one email: the unique index decides.
+    if (/UNIQUE/i.test(String((error as Error).message))) {
+      throw new ApiError(409, "email_taken", "An account with this email already exists. Log in instead.");
+    }
+    throw error;
+  }
+  await appendAudit(services.client, {
+    event: "account.signup",
+    outcome: "success",
+    actor: `user:${user.id}`,
+    userId: user.id,
+    requestId: audit.requestId,
+    ipAddress: audit.ipAddress,
+    detail: { referred: referredBy !== null },
+  });
+  return publicUser({ ...user, twoFactorEnabled: false });
+}
+
+/**
+ * Password step of login. A wrong email and a wrong password give the same error after the
+ * same work (a dummy hash is verified for unknown emails), so login reveals no accounts.
+ */
+export async function checkPassword(
+  services: Services,
+  email: string,
+  password: string,
+  audit: AuditContext,
+) {
+  const user = await findUserByEmail(services, email);
+  const check = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!user || !check.ok) {
+    await appendAudit(services.client, {
+      event: "login.failed",
+      outcome: "failure",
+      actor: user ? `user:${user.id}` : "anonymous",
+      userId: user?.id ?? null,
+      requestId: audit.requestId,
+      ipAddress: audit.ipAddress,
+      detail: { reason: "invalid_credentials" },
+    });
+    throw new ApiError(401, "invalid_credentials", "The email or password is not correct.");
+  }
+  if (check.needsRehash) {
+    await services.db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password) })
+      .where(eq(users.id, user.id));
+  }
+  return user;
+}
+
+export async function changePassword(
+  services: Services,
+  userId: string,
+  input: { currentPassword: string; newPassword: string },
+  keepSessionId: string,
+  audit: AuditContext,
+) {
+  const rows = await services.db.select().from(users).where(eq(users.id, userId)).limit(1);
+  const user = rows[0];
+  if (!user) throw new ApiError(401, "unauthenticated", "Sign in to continue.");
+  const check = await verifyPassword(input.currentPassword, user.passwordHash);
+  if (!check.ok) {
+    throw new ApiError(403, "invalid_credentials", "The current password is not correct.");
+  }
+  const nowMs = Date.now();
+  await services.db
+    .update(users)
+    .set({
+      passwordHash: await hashPassword(input.newPassword),
+      withdrawalsLockedUntilMs: nowMs + SECURITY_CHANGE_LOCK_MS,
+    })
+    .where(eq(users.id, userId));
+  const revoked = await revokeOtherSessions(services, userId, keepSessionId);
+  await appendAudit(services.client, {
+    event: "password.changed",
+    outcome: "success",
+    actor: `user:${userId}`,
+    userId,
+    requestId: audit.requestId,
+    ipAddress: audit.ipAddress,
+    detail: { otherSessionsRevoked: revoked, withdrawalsLockedUntilMs: nowMs + SECURITY_CHANGE_LOCK_MS },
+  });
+}
+
+export { publicUser };

@@ -1,0 +1,116 @@
+import type { Context } from "hono";
+import type { User } from "../../../db/schema/users.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { ApiError } from "../../errors.ts";
+import { appendAudit } from "../audit/append.ts";
+import { timingSafeEqual } from "./password.ts";
+import type { AuthState } from "./sessions.ts";
+import { matchTotpStep } from "./totp.ts";
+import { readTotpSecret } from "./two-factor.ts";
+
+/**
+ * Guards throw; routes read like a list of requirements. Every check is on the server:
+ * the pages only mirror what these enforce.
+ */
+export interface AuthenticatedUser {
+  id: string;
+  email: string;
+  twoFactorEnabled: boolean;
+  role: User["role"];
+}
+
+export async function optionalAuth(c: Context<AppEnv>): Promise<AuthState | null> {
+  return (await c.get("auth")?.()) ?? null;
+}
+
+export async function requireAuth(c: Context<AppEnv>): Promise<AuthState> {
+  const auth = await optionalAuth(c);
+  if (!auth) throw new ApiError(401, "unauthenticated", "Sign in to continue.");
+  c.get("logFields").userId = auth.user.id;
+  return auth;
+}
+
+export async function requireUser(c: Context<AppEnv>): Promise<AuthenticatedUser> {
+  const { user } = await requireAuth(c);
+  return { id: user.id, email: user.email, twoFactorEnabled: user.twoFactorEnabled, role: user.role };
+}
+
+function bearerToken(c: Context<AppEnv>): string | null {
+  const header = c.req.header("Authorization");
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1] ?? null;
+}
+
+/** Ops routes: the OPS_TOKEN bearer, or the session of a user with the operator role. */
+export async function requireOperator(c: Context<AppEnv>): Promise<{ actor: string }> {
+  const token = bearerToken(c);
+  const expected = c.get("services").config.OPS_TOKEN;
+  if (token !== null) {
+    const encoder = new TextEncoder();
+    if (timingSafeEqual(encoder.encode(token), encoder.encode(expected))) return { actor: "ops-token" };
+    throw new ApiError(403, "forbidden", "The operator token is not valid.");
+  }
+  const auth = await optionalAuth(c);
+  if (!auth) throw new ApiError(401, "unauthenticated", "Operator credentials are required.");
+  if (auth.user.role !== "operator") throw new ApiError(403, "forbidden", "Operators only.");
+  return { actor: `operator:${auth.user.id}` };
+}
+
+export function requireTwoFactorEnabled(user: Pick<AuthenticatedUser, "twoFactorEnabled">): void {
+  if (!user.twoFactorEnabled) {
+    throw new ApiError(403, "two_factor_not_enabled", "Turn on two-factor authentication first.");
+  }
+}
+
+export function clientIp(c: Context<AppEnv>): string {
+  return c.req.header("CF-Connecting-IP") ?? c.req.header("X-Real-IP") ?? "127.0.0.1";
+}
+
+/**
+ * Step-up: the request must carry a current TOTP code, never used before by this user.
+ * Used for withdrawals, new withdrawal addresses, LIVE bot actions and disabling 2FA.
+ */
+export async function requireFreshTotp(
+  c: Context<AppEnv>,
+  user: Pick<AuthenticatedUser, "id" | "twoFactorEnabled">,
+  code: unknown,
+  action: string,
+): Promise<void> {
+  requireTwoFactorEnabled(user);
+  if (code === undefined || code === null || code === "") {
+    throw new ApiError(403, "totp_required", "Enter the current code from your authenticator app.");
+  }
+  await verifyTotpForUser(c, user.id, typeof code === "string" ? code : "", action);
+}
+
+/** Verifies a code against the user's active secret through their Durable Object. */
+export async function verifyTotpForUser(
+  c: Context<AppEnv>,
+  userId: string,
+  code: string,
+  action: string,
+  failureStatus: 401 | 403 = 403,
+): Promise<void> {
+  const services = c.get("services");
+  const nowMs = Date.now();
+  const secret = await readTotpSecret(services, userId);
+  const matchedStep = secret ? await matchTotpStep(secret, code, nowMs) : null;
+  const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(userId));
+  const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
+  if (decision.ok) return;
+  await appendAudit(services.client, {
+    event: "step_up.failed",
+    outcome: "failure",
+    actor: `user:${userId}`,
+    userId,
+    requestId: services.requestId,
+    ipAddress: clientIp(c),
+    detail: { action, reason: decision.reason },
+  });
+  if (decision.reason === "throttled") {
+    throw new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
+      headers: { "Retry-After": String(decision.retryAfterSeconds) },
+    });
+  }
+  throw new ApiError(failureStatus, "totp_invalid", "That code is not valid or was already used.");
+}

@@ -1,0 +1,151 @@
+import { and, desc, eq, isNull, ne } from "drizzle-orm";
+import { type Session, sessions } from "../../../db/schema/sessions.ts";
+import { type User, users } from "../../../db/schema/users.ts";
+import type { Services } from "../context.ts";
+import { randomToken, sha256Hex } from "./crypto.ts";
+
+/**
+ * Server-side sessions: the cookie holds 32 random bytes; the table holds only their
+ * SHA-256, so a leaked table cannot be replayed as cookies. Sessions end after an idle
+ * period or an absolute lifetime, whichever comes first, and can be listed and revoked.
+ */
+export const SESSION_COOKIE = "chx_session";
+export const SESSION_IDLE_MS = 2 * 60 * 60_000;
+export const SESSION_ABSOLUTE_MS = 7 * 24 * 60 * 60_000;
+/** Writing last_seen on every request would make every read a write; once a minute is enough. */
+const TOUCH_INTERVAL_MS = 60_000;
+const MAX_SESSIONS_LISTED = 50;
+
+export interface ClientInfo {
+  userAgent: string;
+  ipAddress: string;
+}
+
+export interface AuthState {
+  user: User;
+  session: Session;
+}
+
+export async function createSession(
+  services: Services,
+  userId: string,
+  client: ClientInfo,
+  nowMs = Date.now(),
+): Promise<{ token: string; session: Session }> {
+  const token = randomToken(32);
+  const session: Session = {
+    id: await sha256Hex(token),
+    publicId: randomToken(12),
+    userId,
+    userAgent: client.userAgent.slice(0, 300),
+    ipAddress: client.ipAddress.slice(0, 64),
+    createdAtMs: nowMs,
+    lastSeenAtMs: nowMs,
+    verifiedAtMs: nowMs,
+    expiresAtMs: nowMs + SESSION_ABSOLUTE_MS,
+    revokedAtMs: null,
+  };
+  await services.db.insert(sessions).values(session);
+  return { token, session };
+}
+
+export async function loadSession(
+  services: Services,
+  token: string,
+  nowMs = Date.now(),
+): Promise<AuthState | null> {
+  if (token.length < 20 || token.length > 100) return null;
+  const id = await sha256Hex(token);
+  const rows = await services.db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, id))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  const { session, user } = row;
+  if (session.revokedAtMs !== null) return null;
+  if (nowMs >= session.expiresAtMs || nowMs - session.lastSeenAtMs >= SESSION_IDLE_MS) return null;
+  if (nowMs - session.lastSeenAtMs >= TOUCH_INTERVAL_MS) {
+    await services.db.update(sessions).set({ lastSeenAtMs: nowMs }).where(eq(sessions.id, id));
+    session.lastSeenAtMs = nowMs;
+  }
+  return { session, user };
+}
+
+export async function revokeSessionById(services: Services, sessionId: string, nowMs = Date.now()) {
+  await services.db
+    .update(sessions)
+    .set({ revokedAtMs: nowMs })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAtMs)));
+}
+
+/** Revokes one of the user's own sessions by its public id; false when it is not theirs. */
+export async function revokeOwnSession(
+  services: Services,
+  userId: string,
+  publicId: string,
+  nowMs = Date.now(),
+) {
+  const result = await services.db
+    .update(sessions)
+    .set({ revokedAtMs: nowMs })
+    .where(and(eq(sessions.publicId, publicId), eq(sessions.userId, userId), isNull(sessions.revokedAtMs)))
+    .returning({ id: sessions.id });
+  return result.length > 0;
+}
+
+export async function revokeOtherSessions(services: Services, userId: string, keepSessionId: string | null) {
+  const nowMs = Date.now();
+  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAtMs)];
+  if (keepSessionId) conditions.push(ne(sessions.id, keepSessionId));
+  const result = await services.db
+    .update(sessions)
+    .set({ revokedAtMs: nowMs })
+    .where(and(...conditions))
+    .returning({ id: sessions.id });
+  return result.length;
+}
+
+export async function listActiveSessions(services: Services, userId: string, nowMs = Date.now()) {
+  const rows = await services.db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAtMs)))
+    .orderBy(desc(sessions.lastSeenAtMs))
+    .limit(MAX_SESSIONS_LISTED);
+  return rows.filter((row) => nowMs < row.expiresAtMs && nowMs - row.lastSeenAtMs < SESSION_IDLE_MS);
+}
+
+export function sessionCookie(token: string, options: { secure: boolean }): string {
+  const parts = [
+    `${SESSION_COOKIE}=${token}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Max-Age=${Math.floor(SESSION_ABSOLUTE_MS / 1000)}`,
+  ];
+  if (options.secure) parts.push("Secure");
+  return parts.join("; ");
+}
+
+export function clearedSessionCookie(options: { secure: boolean }): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${options.secure ? "; Secure" : ""}`;
+}
+
+/** `Secure` is relaxed only for plain-http localhost (development and tests). */
+export function cookieIsSecure(requestUrl: string): boolean {
+  const url = new URL(requestUrl);
+  const local = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
+  return !(url.protocol === "http:" && local);
+}
+
+export function readSessionToken(cookieHeader: string | undefined | null): string | null {
+  if (!cookieHeader) return null;
+  for (const part of cookieHeader.split(";")) {
+    const [name, ...rest] = part.trim().split("=");
+    if (name === SESSION_COOKIE) return rest.join("=") || null;
+  }
+  return null;
+}
