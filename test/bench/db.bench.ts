@@ -1,8 +1,11 @@
 // Benchmark: the local libSQL server over loopback HTTP (@libsql/client/web) vs the libsql engine
 // in-process. Run: `npx tsx test/bench/db.bench.ts`. Bounded in count and wall time (~60 s max).
+
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createClient, type InStatement } from "@libsql/client/web";
 import Database from "libsql";
 import { startLibsqlServer } from "../../db/server/server.ts";
@@ -51,53 +54,101 @@ async function throughput(batches: number, fn: (b: number) => Promise<unknown> |
   return { batches: done, rowsPerSec: (done * ROWS_PER_BATCH) / seconds };
 }
 
-const dir = mkdtempSync(join(tmpdir(), "libsql-bench-"));
-try {
-  // --- over HTTP -------------------------------------------------------------------------------
-  const server = await startLibsqlServer({ port: 0, databasePath: join(dir, "http.db") });
-  const client = createClient({ url: server.url });
-  await client
-    .batch(
+interface HttpFigures {
+  select1: Latency;
+  point: Latency;
+  batch: { batches: number; rowsPerSec: number };
+}
+
+async function httpWorkload(url: string): Promise<HttpFigures> {
+  const client = createClient({ url });
+  try {
+    await client.batch(
       [
         "CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT NOT NULL)",
         "CREATE TABLE ins (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL)",
         {
-          sql: "INSERT INTO kv (id, v) SELECT value, 'value-' || value FROM generate_series(1, ?)",
+          sql: `WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < ?)
+                INSERT INTO kv (id, v) SELECT x, 'value-' || x FROM s`,
           args: [SEED_ROWS],
         },
       ],
       "write",
-    )
-    .catch(async () => {
-      // generate_series is an optional extension; fall back to a recursive CTE.
-      await client.batch(
-        [
-          "CREATE TABLE IF NOT EXISTS kv (id INTEGER PRIMARY KEY, v TEXT NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS ins (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL)",
-          {
-            sql: `WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < ?)
-                INSERT INTO kv (id, v) SELECT x, 'value-' || x FROM s`,
-            args: [SEED_ROWS],
-          },
-        ],
-        "write",
-      );
+    );
+    for (let i = 0; i < 100; i++) await client.execute("SELECT 1"); // warm-up
+    const select1 = await timeEach(ROUND_TRIPS, () => client.execute("SELECT 1"));
+    const point = await timeEach(ROUND_TRIPS, (i) =>
+      client.execute({ sql: "SELECT v FROM kv WHERE id = ?", args: [(i % SEED_ROWS) + 1] }),
+    );
+    const batch = await throughput(BATCHES, (b) => {
+      const stmts: InStatement[] = [];
+      for (let r = 0; r < ROWS_PER_BATCH; r++) {
+        stmts.push({
+          sql: "INSERT INTO ins (a, b) VALUES (?, ?)",
+          args: [b * ROWS_PER_BATCH + r, `row-${r}`],
+        });
+      }
+      return client.batch(stmts, "write");
     });
-  for (let i = 0; i < 100; i++) await client.execute("SELECT 1"); // warm-up
+    return { select1, point, batch };
+  } finally {
+    client.close();
+  }
+}
 
-  const httpSelect1 = await timeEach(ROUND_TRIPS, () => client.execute("SELECT 1"));
-  const httpPoint = await timeEach(ROUND_TRIPS, (i) =>
-    client.execute({ sql: "SELECT v FROM kv WHERE id = ?", args: [(i % SEED_ROWS) + 1] }),
-  );
-  const httpBatch = await throughput(BATCHES, (b) => {
-    const stmts: InStatement[] = [];
-    for (let r = 0; r < ROWS_PER_BATCH; r++) {
-      stmts.push({ sql: "INSERT INTO ins (a, b) VALUES (?, ?)", args: [b * ROWS_PER_BATCH + r, `row-${r}`] });
-    }
-    return client.batch(stmts, "write");
+/** Starts db/server/main.ts in a child process on an ephemeral port and reads its listening log line. */
+async function spawnServer(databasePath: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const proc = spawn(join(root, "node_modules/.bin/tsx"), [join(root, "db/server/main.ts")], {
+    env: { ...process.env, LIBSQL_HOST: "127.0.0.1", LIBSQL_PORT: "0", LIBSQL_DB_PATH: databasePath },
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  client.close();
-  await server.close();
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start within 15 s")), 15_000);
+    let buffered = "";
+    proc.stdout.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      for (const line of buffered.split("\n")) {
+        try {
+          const event = JSON.parse(line) as { url?: string };
+          if (event.url) {
+            clearTimeout(timer);
+            resolve(event.url);
+          }
+        } catch {
+          // Partial line; wait for more output.
+        }
+      }
+    });
+    proc.once("exit", (code) => reject(new Error(`server exited early with code ${code}`)));
+  });
+  return {
+    url,
+    async stop() {
+      proc.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "libsql-bench-"));
+try {
+  // --- over HTTP: server in a child process (like `turso dev`) and in this process -----------------
+  const child = await spawnServer(join(dir, "http-child.db"));
+  let httpChild: HttpFigures;
+  try {
+    httpChild = await httpWorkload(child.url);
+  } finally {
+    await child.stop();
+  }
+  const server = await startLibsqlServer({ port: 0, databasePath: join(dir, "http.db") });
+  let httpSame: HttpFigures;
+  try {
+    httpSame = await httpWorkload(server.url);
+  } finally {
+    await server.close();
+  }
 
   // --- in-process ------------------------------------------------------------------------------
   const db = new Database(join(dir, "local.db"));
@@ -124,44 +175,27 @@ try {
 
   // --- report ----------------------------------------------------------------------------------
   const ms = (x: number) => x.toFixed(3);
-  const rows = [
-    [
-      "SELECT 1 p50 (ms)",
-      ms(httpSelect1.p50),
-      ms(localSelect1.p50),
-      (httpSelect1.p50 / localSelect1.p50).toFixed(0),
-    ],
-    [
-      "SELECT 1 p99 (ms)",
-      ms(httpSelect1.p99),
-      ms(localSelect1.p99),
-      (httpSelect1.p99 / localSelect1.p99).toFixed(0),
-    ],
-    [
-      "point select p50 (ms)",
-      ms(httpPoint.p50),
-      ms(localPoint.p50),
-      (httpPoint.p50 / localPoint.p50).toFixed(0),
-    ],
-    [
-      "point select p99 (ms)",
-      ms(httpPoint.p99),
-      ms(localPoint.p99),
-      (httpPoint.p99 / localPoint.p99).toFixed(0),
-    ],
-    [
-      `batch insert (rows/s, ${ROWS_PER_BATCH}/batch)`,
-      httpBatch.rowsPerSec.toFixed(0),
-      localBatch.rowsPerSec.toFixed(0),
-      (httpBatch.rowsPerSec / localBatch.rowsPerSec).toFixed(3),
-    ],
-  ];
-  const header = ["metric", "http", "in-process", "http/in-process"];
+  const ratio = (a: number, b: number) => (a / b).toFixed(a / b >= 10 ? 0 : 3);
+  const rows: string[][] = [];
+  const latencyRow = (label: string, pick: (f: HttpFigures) => number, local: number) =>
+    rows.push([label, ms(pick(httpChild)), ms(pick(httpSame)), ms(local), ratio(pick(httpChild), local)]);
+  latencyRow("SELECT 1 p50 (ms)", (f) => f.select1.p50, localSelect1.p50);
+  latencyRow("SELECT 1 p99 (ms)", (f) => f.select1.p99, localSelect1.p99);
+  latencyRow("point select p50 (ms)", (f) => f.point.p50, localPoint.p50);
+  latencyRow("point select p99 (ms)", (f) => f.point.p99, localPoint.p99);
+  rows.push([
+    `batch insert rows/s (${ROWS_PER_BATCH}/batch)`,
+    httpChild.batch.rowsPerSec.toFixed(0),
+    httpSame.batch.rowsPerSec.toFixed(0),
+    localBatch.rowsPerSec.toFixed(0),
+    ratio(httpChild.batch.rowsPerSec, localBatch.rowsPerSec),
+  ]);
+  const header = ["metric", "http (child proc)", "http (same proc)", "in-process", "http/in-process"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join("  ");
   console.log(
     `\nlocal libSQL server benchmark (node ${process.version}, loopback, samples: ` +
-      `${httpSelect1.n}/${httpPoint.n} round trips, ${httpBatch.batches}/${localBatch.batches} batches)\n`,
+      `${httpChild.select1.n}/${httpChild.point.n} round trips, ${httpChild.batch.batches}/${localBatch.batches} batches)\n`,
   );
   console.log(line(header));
   for (const r of rows) console.log(line(r));
