@@ -2,3 +2,4 @@ export * from "./audit-log.ts";
 export * from "./recovery-codes.ts";
 export * from "./sessions.ts";
 export * from "./users.ts";
+export * from "./ledger.ts";
