@@ -1,0 +1,62 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { passwordSchema } from "../../../worker/services/auth/accounts.ts";
+import { seal, unseal } from "../../../worker/services/auth/crypto.ts";
+import {
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  PASSWORD_ITERATIONS,
+  verifyPassword,
+} from "../../../worker/services/auth/password.ts";
+
+const KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+describe("sealed secrets (AES-GCM, user id as associated data)", () => {
+  it("round-trips any text", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), fc.uuid(), async (text, userId) => {
+        expect(await unseal(KEY, await seal(KEY, text, userId), userId)).toBe(text);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("will not open under another user's id, a tampered ciphertext, or another key", async () => {
+    const sealed = await seal(KEY, "JBSWY3DPEHPK3PXP", "user-a");
+    await expect(unseal(KEY, sealed, "user-b")).rejects.toThrow();
+    const [version, iv, data] = sealed.split(".");
+    const flipped = `${version}.${iv}.${data?.startsWith("A") ? "B" : "A"}${data?.slice(1)}`;
+    await expect(unseal(KEY, flipped, "user-a")).rejects.toThrow();
+    await expect(unseal("AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", sealed, "user-a")).rejects.toThrow();
+    expect(await seal(KEY, "same", "user-a")).not.toBe(await seal(KEY, "same", "user-a"));
+  });
+});
+
+describe("password hashing", () => {
+  it("verifies the right password, refuses others, salts every hash, records its scheme", async () => {
+    const stored = await hashPassword("a long enough passphrase");
+    expect(stored).toMatch(new RegExp(`^pbkdf2-sha256\\$${PASSWORD_ITERATIONS}\\$`));
+    expect(await verifyPassword("a long enough passphrase", stored)).toEqual({
+      ok: true,
+      needsRehash: false,
+    });
+    expect((await verifyPassword("a long enough passphrasE", stored)).ok).toBe(false);
+    expect(await hashPassword("a long enough passphrase")).not.toBe(stored);
+    expect((await verifyPassword("anything at all", DUMMY_PASSWORD_HASH)).ok).toBe(false);
+  });
+
+  it("flags hashes with older parameters for an upgrade", async () => {
+    const older = await hashPassword("upgrade me please", 1_000);
+    expect(await verifyPassword("upgrade me please", older)).toEqual({ ok: true, needsRehash: true });
+    expect(await verifyPassword("wrong password!", older)).toEqual({ ok: false, needsRehash: false });
+    expect((await verifyPassword("x", "md5$1$abc$def")).ok).toBe(false);
+  });
+
+  it("password rules: length 12-128 and not a common password; no composition rules", () => {
+    expect(passwordSchema.safeParse("eleven chars").success).toBe(true);
+    expect(passwordSchema.safeParse("short").success).toBe(false);
+    expect(passwordSchema.safeParse("x".repeat(129)).success).toBe(false);
+    expect(passwordSchema.safeParse("Password1234").success).toBe(false);
+    expect(passwordSchema.safeParse("all lower case words").success).toBe(true);
+  });
+});
