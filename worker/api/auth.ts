@@ -12,6 +12,7 @@ import {
   publicUser,
   signUp,
 } from "../services/auth/accounts.ts";
+import { authenticate, confirmTwoFactor, recordLogin, turnOffTwoFactor } from "../services/auth/flows.ts";
 import {
   clientIp,
   optionalAuth,
@@ -99,41 +100,9 @@ export const authRoutes = defineRoutes([
     handler: async (c) => {
       const body = await parseJsonBody(c, loginBody);
       const services = c.get("services");
-      const user = await checkPassword(services, body.email, body.password, auditContext(c));
-      let method = "password";
-      if (user.twoFactorEnabled) {
-        const recovery =
-          body.recoveryCode ?? (body.totp && isRecoveryCodeShape(body.totp) ? body.totp : undefined);
-        if (recovery) {
-          if (!(await consumeRecoveryCode(services, user.id, recovery))) {
-            const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
-            await ledger.recordTotpFailure(Date.now());
-            throw new ApiError(401, "totp_invalid", "That recovery code is not valid or was already used.");
-          }
-          method = "recovery_code";
-          await appendAudit(services.client, {
-            event: "two_factor.recovery_code_used",
-            outcome: "success",
-            actor: `user:${user.id}`,
-            userId: user.id,
-            ...auditContext(c),
-          });
-        } else if (!body.totp) {
-          throw new ApiError(401, "totp_required", "Enter the code from your authenticator app.");
-        } else {
-          await verifyTotpForUser(c, user.id, body.totp, "login", 401);
-          method = "password+totp";
-        }
-      }
+      const { user, method } = await authenticate(services, body, auditContext(c));
       await startSession(c, user.id);
-      await appendAudit(services.client, {
-        event: "login.succeeded",
-        outcome: "success",
-        actor: `user:${user.id}`,
-        userId: user.id,
-        ...auditContext(c),
-        detail: { method },
-      });
+      await recordLogin(services, user.id, method, auditContext(c));
       return c.json({ user: publicUser(user) }, 200);
     },
   },
@@ -245,33 +214,8 @@ export const authRoutes = defineRoutes([
     handler: async (c) => {
       const body = await parseJsonBody(c, enableBody);
       const user = await requireUser(c);
-      assertTwoFactorOff(user);
-      const services = c.get("services");
-      const secret = await readPendingTotpSecret(services, user.id);
-      if (!secret)
-        throw new ApiError(409, "two_factor_setup_required", "Start the set-up first (POST /2fa/setup).");
-      const nowMs = Date.now();
-      const matchedStep = await matchTotpStep(secret, body.code, nowMs);
-      // The enrolment code is consumed too: it can never be replayed as a login code.
-      const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
-      const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
-      if (!decision.ok) {
-        if (decision.reason === "throttled") {
-          throw new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
-            headers: { "Retry-After": String(decision.retryAfterSeconds) },
-          });
-        }
-        throw new ApiError(403, "totp_invalid", "That code is not valid. Check the time on your device.");
-      }
-      const recoveryCodes = await activateTwoFactor(services, user.id, secret, nowMs);
+      const recoveryCodes = await confirmTwoFactor(c.get("services"), user, body.code, auditContext(c));
       await startSession(c, user.id);
-      await appendAudit(services.client, {
-        event: "two_factor.enabled",
-        outcome: "success",
-        actor: `user:${user.id}`,
-        userId: user.id,
-        ...auditContext(c),
-      });
       return c.json({ recoveryCodes });
     },
   },
@@ -282,17 +226,7 @@ export const authRoutes = defineRoutes([
     handler: async (c) => {
       const body = await parseJsonBody(c, disableBody);
       const { user, session } = await requireAuth(c);
-      await requireFreshTotp(c, user, body.totp, "two_factor.disable");
-      const services = c.get("services");
-      await deactivateTwoFactor(services, user.id);
-      await revokeOtherSessions(services, user.id, session.id);
-      await appendAudit(services.client, {
-        event: "two_factor.disabled",
-        outcome: "success",
-        actor: `user:${user.id}`,
-        userId: user.id,
-        ...auditContext(c),
-      });
+      await turnOffTwoFactor(c.get("services"), user, body.totp, session.id, auditContext(c));
       return c.body(null, 204);
     },
   },

@@ -3,6 +3,7 @@ import type { User } from "../../../db/schema/users.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
+import type { Services } from "../context.ts";
 import { timingSafeEqual } from "./password.ts";
 import type { AuthState } from "./sessions.ts";
 import { matchTotpStep } from "./totp.ts";
@@ -91,26 +92,37 @@ export async function verifyTotpForUser(
   action: string,
   failureStatus: 401 | 403 = 403,
 ): Promise<void> {
-  const services = c.get("services");
+  await verifyTotpCode(c.get("services"), { userId, code, action, ipAddress: clientIp(c), failureStatus });
+}
+
+/** The same check for callers without a Hono context (Remix actions). */
+export async function verifyTotpCode(
+  services: Services,
+  input: { userId: string; code: string; action: string; ipAddress: string; failureStatus?: 401 | 403 },
+): Promise<void> {
   const nowMs = Date.now();
-  const secret = await readTotpSecret(services, userId);
-  const matchedStep = secret ? await matchTotpStep(secret, code, nowMs) : null;
-  const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(userId));
+  const secret = await readTotpSecret(services, input.userId);
+  const matchedStep = secret ? await matchTotpStep(secret, input.code, nowMs) : null;
+  const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(input.userId));
   const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
   if (decision.ok) return;
   await appendAudit(services.client, {
     event: "step_up.failed",
     outcome: "failure",
-    actor: `user:${userId}`,
-    userId,
+    actor: `user:${input.userId}`,
+    userId: input.userId,
     requestId: services.requestId,
-    ipAddress: clientIp(c),
-    detail: { action, reason: decision.reason },
+    ipAddress: input.ipAddress,
+    detail: { action: input.action, reason: decision.reason },
   });
   if (decision.reason === "throttled") {
     throw new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
       headers: { "Retry-After": String(decision.retryAfterSeconds) },
     });
   }
-  throw new ApiError(failureStatus, "totp_invalid", "That code is not valid or was already used.");
+  throw new ApiError(
+    input.failureStatus ?? 403,
+    "totp_invalid",
+    "That code is not valid or was already used.",
+  );
 }

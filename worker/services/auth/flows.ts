@@ -1,0 +1,146 @@
+import type { User } from "../../../db/schema/users.ts";
+import { ApiError } from "../../errors.ts";
+import { appendAudit } from "../audit/append.ts";
+import type { Services } from "../context.ts";
+import { type AuditContext, checkPassword } from "./accounts.ts";
+import { verifyTotpCode } from "./guards.ts";
+import { revokeOtherSessions } from "./sessions.ts";
+import { matchTotpStep } from "./totp.ts";
+import {
+  activateTwoFactor,
+  assertTwoFactorOff,
+  consumeRecoveryCode,
+  deactivateTwoFactor,
+  isRecoveryCodeShape,
+  readPendingTotpSecret,
+} from "./two-factor.ts";
+
+/**
+ * The auth flows, shared by the JSON API and the Remix pages so both behave identically.
+ * They take services, not a request: callers own cookies and responses.
+ */
+export interface SecondFactor {
+  totp?: string | undefined;
+  recoveryCode?: string | undefined;
+}
+
+/** Second step of login. Returns how the user proved it, for the audit log. */
+export async function verifySecondFactor(
+  services: Services,
+  user: Pick<User, "id">,
+  factor: SecondFactor,
+  audit: AuditContext,
+): Promise<"password+totp" | "recovery_code"> {
+  const recovery =
+    factor.recoveryCode ?? (factor.totp && isRecoveryCodeShape(factor.totp) ? factor.totp : undefined);
+  if (recovery) {
+    if (!(await consumeRecoveryCode(services, user.id, recovery))) {
+      const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
+      await ledger.recordTotpFailure(Date.now());
+      await appendAudit(services.client, {
+        event: "login.failed",
+        outcome: "failure",
+        actor: `user:${user.id}`,
+        userId: user.id,
+        ...audit,
+        detail: { reason: "recovery_code_invalid" },
+      });
+      throw new ApiError(401, "totp_invalid", "That recovery code is not valid or was already used.");
+    }
+    await appendAudit(services.client, {
+      event: "two_factor.recovery_code_used",
+      outcome: "success",
+      actor: `user:${user.id}`,
+      userId: user.id,
+      ...audit,
+    });
+    return "recovery_code";
+  }
+  if (!factor.totp) throw new ApiError(401, "totp_required", "Enter the code from your authenticator app.");
+  await verifyTotpCode(services, {
+    userId: user.id,
+    code: factor.totp,
+    action: "login",
+    failureStatus: 401,
+    ...audit,
+  });
+  return "password+totp";
+}
+
+/** Password, then (when 2FA is on) the second factor. No session is created here. */
+export async function authenticate(
+  services: Services,
+  input: { email: string; password: string } & SecondFactor,
+  audit: AuditContext,
+) {
+  const user = await checkPassword(services, input.email, input.password, audit);
+  const method = user.twoFactorEnabled ? await verifySecondFactor(services, user, input, audit) : "password";
+  return { user, method };
+}
+
+export async function recordLogin(services: Services, userId: string, method: string, audit: AuditContext) {
+  await appendAudit(services.client, {
+    event: "login.succeeded",
+    outcome: "success",
+    actor: `user:${userId}`,
+    userId,
+    ...audit,
+    detail: { method },
+  });
+}
+
+/** Confirms enrolment with a code from the pending secret; the code's step is consumed. */
+export async function confirmTwoFactor(
+  services: Services,
+  user: { id: string; twoFactorEnabled: boolean },
+  code: string,
+  audit: AuditContext,
+): Promise<string[]> {
+  assertTwoFactorOff(user);
+  const secret = await readPendingTotpSecret(services, user.id);
+  if (!secret) throw new ApiError(409, "two_factor_setup_required", "Start the set-up first.");
+  const nowMs = Date.now();
+  const matchedStep = await matchTotpStep(secret, code, nowMs);
+  const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
+  const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
+  if (!decision.ok) {
+    if (decision.reason === "throttled") {
+      throw new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
+        headers: { "Retry-After": String(decision.retryAfterSeconds) },
+      });
+    }
+    throw new ApiError(403, "totp_invalid", "That code is not valid. Check the time on your device.");
+  }
+  const recoveryCodes = await activateTwoFactor(services, user.id, secret, nowMs);
+  await appendAudit(services.client, {
+    event: "two_factor.enabled",
+    outcome: "success",
+    actor: `user:${user.id}`,
+    userId: user.id,
+    ...audit,
+  });
+  return recoveryCodes;
+}
+
+export async function turnOffTwoFactor(
+  services: Services,
+  user: { id: string; twoFactorEnabled: boolean },
+  code: string | undefined,
+  keepSessionId: string,
+  audit: AuditContext,
+) {
+  if (!user.twoFactorEnabled) {
+    throw new ApiError(403, "two_factor_not_enabled", "Two-factor authentication is not on.");
+  }
+  if (!code) throw new ApiError(403, "totp_required", "Enter the current code from your authenticator app.");
+  await verifyTotpCode(services, { userId: user.id, code, action: "two_factor.disable", ...audit });
+  await deactivateTwoFactor(services, user.id);
+  await revokeOtherSessions(services, user.id, keepSessionId);
+  await appendAudit(services.client, {
+    event: "two_factor.disabled",
+    outcome: "success",
+    actor: `user:${user.id}`,
+    userId: user.id,
+    ...audit,
+  });
+}
