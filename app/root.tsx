@@ -1,5 +1,5 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/cloudflare";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "@remix-run/react";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { AppShell } from "./components/app-shell.tsx";
 import { GeneralErrorBoundary } from "./components/error-boundary.tsx";
@@ -15,7 +15,14 @@ export const meta: MetaFunction = () => [
   { name: "description", content: "Spot trading and trading bots, with money you can account for." },
 ];
 
+export async function loader({ context }: LoaderFunctionArgs) {
+  const auth = await context.auth();
+  return { user: auth ? { email: auth.user.email, twoFactorEnabled: auth.user.twoFactorEnabled } : null };
+}
+
 export function Layout({ children }: { children: ReactNode }) {
+  // Absent when the root loader itself failed: the shell still renders, signed out.
+  const data = useRouteLoaderData<typeof loader>("root");
   return (
     <html lang="en-GB">
       <head>
@@ -26,7 +33,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body>
-        <AppShell>{children}</AppShell>
+        <AppShell user={data?.user ?? null}>{children}</AppShell>
         <ScrollRestoration />
         <Scripts />
       </body>

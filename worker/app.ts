@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { authRoutes } from "./api/auth.ts";
 import { healthRoutes } from "./api/health.ts";
+import { staticRoutes } from "./api/static.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ConfigError, getConfig } from "./env.ts";
 import { ApiError, errorBody } from "./errors.ts";
@@ -80,6 +81,7 @@ export function createApp(options: AppOptions = {}) {
   };
 
   register("", healthRoutes);
+  register("", staticRoutes);
   register(API_PREFIX, authRoutes);
 
   app.all(`${API_PREFIX}/*`, (c) => {

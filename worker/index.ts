@@ -2,6 +2,7 @@ import { Bot } from "../durable-objects/bot/bot.ts";
 import { UserLedger } from "../durable-objects/user-ledger/user-ledger.ts";
 import { createApp } from "./app.ts";
 import { remixFetch } from "./remix.ts";
+import { clientIp } from "./services/auth/guards.ts";
 
 /** The Worker's entry: the Hono app, with Remix mounted last for every page. */
 const app = createApp({
@@ -10,6 +11,8 @@ const app = createApp({
       cloudflare: { env: c.env, ctx: c.executionCtx as ExecutionContext },
       services: c.get("services"),
       requestId: c.get("requestId"),
+      auth: c.get("auth"),
+      clientIp: clientIp(c),
     }),
 });
 

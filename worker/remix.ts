@@ -3,6 +3,7 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/cloudflare";
 // which `npm run build` produces before wrangler bundles the Worker.
 import * as build from "remix-server-build";
 import type { Bindings } from "./env.ts";
+import type { AuthState } from "./services/auth/sessions.ts";
 import type { Services } from "./services/context.ts";
 
 const handleRemixRequest = createRequestHandler(build as unknown as ServerBuild, "production");
@@ -11,6 +12,9 @@ export interface RemixLoadContext {
   cloudflare: { env: Bindings; ctx: ExecutionContext };
   services: Services;
   requestId: string;
+  /** The session, loaded on first use (same memoised loader the API routes use). */
+  auth: () => Promise<AuthState | null>;
+  clientIp: string;
 }
 
 export function remixFetch(request: Request, context: RemixLoadContext): Promise<Response> {

@@ -1,4 +1,4 @@
-import { NavLink } from "@remix-run/react";
+import { Form, Link, NavLink } from "@remix-run/react";
 import type { ReactNode } from "react";
 
 const NAVIGATION = [
@@ -9,7 +9,12 @@ const NAVIGATION = [
   { to: "/security", label: "Security" },
 ] as const;
 
-export function AppShell({ children }: { children: ReactNode }) {
+export interface ShellUser {
+  email: string;
+  twoFactorEnabled: boolean;
+}
+
+export function AppShell({ children, user }: { children: ReactNode; user: ShellUser | null }) {
   return (
     <div className="shell">
       <header className="shell-header">
@@ -33,6 +38,27 @@ export function AppShell({ children }: { children: ReactNode }) {
             ))}
           </ul>
         </nav>
+        <div className="account">
+          {user ? (
+            <>
+              <span className="account-email" data-testid="account-email">
+                {user.email}
+              </span>
+              <Form method="post" action="/logout">
+                <button className="link-button" type="submit">
+                  Log out
+                </button>
+              </Form>
+            </>
+          ) : (
+            <>
+              <Link to="/login">Log in</Link>
+              <Link className="button button-small" to="/signup">
+                Sign up
+              </Link>
+            </>
+          )}
+        </div>
       </header>
       <main className="shell-main">{children}</main>
       <footer className="shell-footer">

@@ -40,6 +40,11 @@ export async function findUserByEmail(services: Services, email: string) {
   return rows[0] ?? null;
 }
 
+export async function findUserById(services: Services, id: string) {
+  const rows = await services.db.select().from(users).where(eq(users.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
 async function uniqueReferralCode(services: Services): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const code = randomToken(6).replace(/[-_]/g, "X").slice(0, 8).toUpperCase();
