@@ -1,7 +1,10 @@
 import { Hono } from "hono";
 import { authRoutes } from "./api/auth.ts";
 import { healthRoutes } from "./api/health.ts";
+import { ledgerRoutes } from "./api/ledger.ts";
+import { opsLedgerRoutes } from "./api/ops-ledger.ts";
 import { staticRoutes } from "./api/static.ts";
+import { walletRoutes } from "./api/wallets.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ConfigError, getConfig } from "./env.ts";
 import { ApiError, errorBody } from "./errors.ts";
@@ -83,6 +86,9 @@ export function createApp(options: AppOptions = {}) {
   register("", healthRoutes);
   register("", staticRoutes);
   register(API_PREFIX, authRoutes);
+  register(API_PREFIX, walletRoutes);
+  register(API_PREFIX, ledgerRoutes);
+  register(API_PREFIX, opsLedgerRoutes);
 
   app.all(`${API_PREFIX}/*`, (c) => {
     throw new ApiError(404, "not_found", `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`);

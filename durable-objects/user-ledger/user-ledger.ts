@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDatabaseClient } from "../../db/client.ts";
-import { getConfig, type Bindings } from "../../worker/env.ts";
+import { type Bindings, getConfig } from "../../worker/env.ts";
 import { createLogger } from "../../worker/logger.ts";
 import type {
   BotAllocateCommand,
@@ -21,7 +21,12 @@ import { failure } from "../../worker/services/ledger/commands.ts";
 import { ledgerConfig } from "../../worker/services/ledger/config.ts";
 import { UserLedgerEngine } from "../../worker/services/ledger/engine.ts";
 import type { LedgerReceipt, WalletView } from "../../worker/services/ledger/movements.ts";
-import { type EntryQuery, type EntryView, readEntries, readWallets } from "../../worker/services/ledger/store.ts";
+import {
+  type EntryQuery,
+  type EntryView,
+  readEntries,
+  readWallets,
+} from "../../worker/services/ledger/store.ts";
 import { decideTotp, recordSecondFactorFailure, type TotpDecision } from "./totp-guard.ts";
 
 /**
@@ -122,8 +127,11 @@ export class UserLedger extends DurableObject<Bindings> {
 
   /** A call routed to another user's object is a caller bug; refusing it keeps "one writer per user" true. */
   #wrongUser(userId: string): { ok: false; error: ReturnType<typeof failure>["error"] } | null {
-    if (typeof userId === "string" && this.env.USER_LEDGER.idFromName(userId).equals(this.ctx.id)) return null;
-    return failure(400, "invalid_request", "This ledger belongs to another user.", { userId: "does not own this ledger" });
+    if (typeof userId === "string" && this.env.USER_LEDGER.idFromName(userId).equals(this.ctx.id))
+      return null;
+    return failure(400, "invalid_request", "This ledger belongs to another user.", {
+      userId: "does not own this ledger",
+    });
   }
 
   #ledger(): UserLedgerEngine {

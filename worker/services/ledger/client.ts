@@ -1,0 +1,98 @@
+import type { Bindings } from "../../env.ts";
+import { ApiError, DependencyUnavailableError } from "../../errors.ts";
+import type {
+  BotAllocateCommand,
+  BotReturnCommand,
+  FillCommand,
+  Input,
+  LedgerOutcome,
+  OpsDepositCommand,
+  OrderHoldCommand,
+  OrderReleaseCommand,
+  PaperDepositCommand,
+  WithdrawalHoldCommand,
+  WithdrawalReleaseCommand,
+  WithdrawalSettleCommand,
+} from "./commands.ts";
+import type { LedgerReceipt, WalletView } from "./movements.ts";
+import type { EntryQuery, EntryView } from "./store.ts";
+
+/**
+ * The Worker's handle on one user's ledger (their UserLedger Durable Object). Failures that
+ * crossed RPC as data become ApiError again here; a transport failure the runtime marks
+ * retryable (the object was reset or moved) is retried with a fresh stub, which is safe
+ * because every movement carries its idempotency key.
+ */
+export const MAX_RPC_ATTEMPTS = 3;
+
+type UserLedgerStub = DurableObjectStub<
+  import("../../../durable-objects/user-ledger/user-ledger.ts").UserLedger
+>;
+type WithoutUser<T> = Omit<T, "userId">;
+
+export interface UserLedgerClient {
+  paperDeposit(input: WithoutUser<Input<PaperDepositCommand>>): Promise<LedgerReceipt>;
+  opsDeposit(input: WithoutUser<Input<OpsDepositCommand>>): Promise<LedgerReceipt>;
+  hold(input: WithoutUser<Input<OrderHoldCommand>>): Promise<LedgerReceipt>;
+  release(input: WithoutUser<Input<OrderReleaseCommand>>): Promise<LedgerReceipt>;
+  settleFill(input: WithoutUser<Input<FillCommand>>): Promise<LedgerReceipt>;
+  withdrawalHold(input: WithoutUser<Input<WithdrawalHoldCommand>>): Promise<LedgerReceipt>;
+  withdrawalSettle(input: WithoutUser<Input<WithdrawalSettleCommand>>): Promise<LedgerReceipt>;
+  withdrawalRelease(input: WithoutUser<Input<WithdrawalReleaseCommand>>): Promise<LedgerReceipt>;
+  botAllocate(input: WithoutUser<Input<BotAllocateCommand>>): Promise<LedgerReceipt>;
+  botReturn(input: WithoutUser<Input<BotReturnCommand>>): Promise<LedgerReceipt>;
+  wallets(): Promise<WalletView[]>;
+  entries(query: EntryQuery): Promise<{ entries: EntryView[]; nextBeforeSequence: number | null }>;
+}
+
+export function userLedger(env: Pick<Bindings, "USER_LEDGER">, userId: string): UserLedgerClient {
+  const stub = (): UserLedgerStub => env.USER_LEDGER.get(env.USER_LEDGER.idFromName(userId));
+  const call = <T>(run: (ledger: UserLedgerStub) => Promise<LedgerOutcome<T>>) => callLedger(stub, run);
+  return {
+    paperDeposit: (input) => call((ledger) => ledger.paperDeposit({ ...input, userId })),
+    opsDeposit: (input) => call((ledger) => ledger.opsDeposit({ ...input, userId })),
+    hold: (input) => call((ledger) => ledger.hold({ ...input, userId })),
+    release: (input) => call((ledger) => ledger.release({ ...input, userId })),
+    settleFill: (input) => call((ledger) => ledger.settleFill({ ...input, userId })),
+    withdrawalHold: (input) => call((ledger) => ledger.withdrawalHold({ ...input, userId })),
+    withdrawalSettle: (input) => call((ledger) => ledger.withdrawalSettle({ ...input, userId })),
+    withdrawalRelease: (input) => call((ledger) => ledger.withdrawalRelease({ ...input, userId })),
+    botAllocate: (input) => call((ledger) => ledger.botAllocate({ ...input, userId })),
+    botReturn: (input) => call((ledger) => ledger.botReturn({ ...input, userId })),
+    wallets: () => call((ledger) => ledger.wallets(userId)),
+    entries: (query) => call((ledger) => ledger.entries(userId, query)),
+  };
+}
+
+async function callLedger<T>(
+  stub: () => UserLedgerStub,
+  run: (ledger: UserLedgerStub) => Promise<LedgerOutcome<T>>,
+): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= MAX_RPC_ATTEMPTS; attempt++) {
+    let outcome: LedgerOutcome<T>;
+    try {
+      // A fresh stub per attempt: a stub that saw a disconnect stays broken.
+      outcome = await run(stub());
+    } catch (error) {
+      lastError = error;
+      if (isRetryable(error) && attempt < MAX_RPC_ATTEMPTS) continue;
+      if (isRetryable(error) || isOverloaded(error)) throw new DependencyUnavailableError("ledger", error);
+      throw error;
+    }
+    if (outcome.ok) return outcome.value;
+    const { status, code, message, fields } = outcome.error;
+    throw new ApiError(status, code, message, fields ? { fields } : undefined);
+  }
+  throw new DependencyUnavailableError("ledger", lastError);
+}
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true;
+}
+
+function isOverloaded(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && (error as { overloaded?: unknown }).overloaded === true
+  );
+}

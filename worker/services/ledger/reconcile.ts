@@ -1,0 +1,244 @@
+import type { Client, InStatement } from "../../../db/client.ts";
+import { verifyAuditChain } from "../audit/append.ts";
+import { ENTRY_TYPE_BOOKS, ENTRY_TYPES } from "./commands.ts";
+import { toBigInt } from "./store.ts";
+
+/**
+ * Proves the ledger right, or says where it is wrong. Every check is an aggregate over the
+ * whole journal run inside ONE read transaction (a consistent snapshot while movements keep
+ * committing), and names at most a few offenders. The audit chain is walked afterwards in
+ * bounded pages; it is append-only, so a later view of it is just as consistent.
+ *
+ * Sums that could in theory exceed 64 bits (a fold over millions of postings) are taken as two
+ * partial sums, of the quotient and the remainder by 1e9, and recombined as bigint — exact,
+ * and SQLite never reports "integer overflow" halfway through a check.
+ */
+
+export interface ReconcileCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ReconcileReport {
+  ok: boolean;
+  checks: ReconcileCheck[];
+}
+
+const OFFENDERS_SHOWN = 5;
+const SPLIT = 1_000_000_000n;
+
+export const APPEND_ONLY_TRIGGERS = [
+  "ledger_entries_no_update",
+  "ledger_entries_no_delete",
+  "ledger_postings_no_update",
+  "ledger_postings_no_delete",
+  "ledger_postings_belong_to_entry",
+  "ledger_holds_resolve_once",
+  "ledger_holds_no_delete",
+] as const;
+
+function splitSum(expression: string, alias: string): string {
+  return `SUM(${expression} / ${SPLIT}) AS ${alias}_high, SUM(${expression} % ${SPLIT}) AS ${alias}_low`;
+}
+
+function joinSplit(row: Record<string, unknown>, alias: string): bigint {
+  return toBigInt(row[`${alias}_high`] ?? 0n) * SPLIT + toBigInt(row[`${alias}_low`] ?? 0n);
+}
+
+const allowedBooks = ENTRY_TYPES.map(
+  (type) =>
+    `(type = '${type}' AND book NOT IN (${ENTRY_TYPE_BOOKS[type].map((book) => `'${book}'`).join(", ")}))`,
+).join(" OR ");
+const knownTypes = ENTRY_TYPES.map((type) => `'${type}'`).join(", ");
+
+const QUERIES = {
+  counts: `SELECT (SELECT COUNT(*) FROM ledger_entries) AS entries, (SELECT COUNT(*) FROM ledger_postings) AS postings,
+             (SELECT COUNT(*) FROM ledger_balances) AS balances, (SELECT COUNT(*) FROM ledger_holds) AS holds`,
+  unbalanced: `SELECT entry_id, asset, SUM(amount) AS total FROM ledger_postings
+               GROUP BY entry_id, asset HAVING SUM(amount) != 0 LIMIT ${OFFENDERS_SHOWN}`,
+  withoutPostings: `SELECT e.id FROM ledger_entries e
+                    WHERE NOT EXISTS (SELECT 1 FROM ledger_postings p WHERE p.entry_id = e.id) LIMIT ${OFFENDERS_SHOWN}`,
+  orphanPostings: `SELECT p.entry_id FROM ledger_postings p
+                   WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.id = p.entry_id) LIMIT ${OFFENDERS_SHOWN}`,
+  crossBook: `SELECT p.entry_id, p.account FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+              WHERE p.book != e.book
+                 OR NOT (p.account LIKE 'user:%:' || e.book || ':%' OR p.account LIKE 'system:' || e.book || ':%')
+                 OR (p.account LIKE 'user:%' AND p.account NOT LIKE 'user:' || e.user_id || ':%')
+              LIMIT ${OFFENDERS_SHOWN}`,
+  typeBooks: `SELECT id, type, book FROM ledger_entries WHERE ${allowedBooks} OR type NOT IN (${knownTypes})
+              LIMIT ${OFFENDERS_SHOWN}`,
+  balanceVsFold: `WITH folded AS (SELECT account, asset, ${splitSum("amount", "total")} FROM ledger_postings GROUP BY account, asset)
+                  SELECT b.account, b.asset, b.balance, f.total_high, f.total_low
+                  FROM ledger_balances b LEFT JOIN folded f ON f.account = b.account AND f.asset = b.asset
+                  WHERE b.balance != COALESCE(f.total_high * ${SPLIT} + f.total_low, 0)
+                     OR (f.total_high IS NULL AND b.balance != 0)
+                  LIMIT ${OFFENDERS_SHOWN}`,
+  foldWithoutBalance: `SELECT p.account, p.asset, ${splitSum("p.amount", "total")} FROM ledger_postings p
+                       WHERE NOT EXISTS (SELECT 1 FROM ledger_balances b WHERE b.account = p.account AND b.asset = p.asset)
+                       GROUP BY p.account, p.asset LIMIT ${OFFENDERS_SHOWN}`,
+  negativeUsers: `SELECT account, asset, balance FROM ledger_balances
+                  WHERE (user_id IS NOT NULL OR account LIKE 'user:%') AND balance < 0 LIMIT ${OFFENDERS_SHOWN}`,
+  sumsPerAsset: `SELECT book, asset, ${splitSum("balance", "total")}, COUNT(*) AS accounts
+                 FROM ledger_balances GROUP BY book, asset ORDER BY book, asset`,
+  holdShape: `SELECT user_id, id, amount, remaining, status FROM ledger_holds
+              WHERE remaining < 0 OR remaining > amount OR (status = 'open') != (remaining > 0)
+                 OR status NOT IN ('open', 'settled', 'released')
+              LIMIT ${OFFENDERS_SHOWN}`,
+  holdFold: `SELECT * FROM (
+               SELECT h.user_id, h.id, h.remaining,
+                 COALESCE((SELECT SUM(p.amount) FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id
+                           WHERE e.user_id = h.user_id AND e.hold_id = h.id AND p.asset = h.asset
+                             AND p.account = 'user:' || h.user_id || ':' || h.book || ':locked'), 0) AS folded
+               FROM ledger_holds h)
+             WHERE folded != remaining LIMIT ${OFFENDERS_SHOWN}`,
+  holdResolvedTwice: `SELECT user_id, hold_id, COUNT(*) AS resolutions FROM ledger_entries
+                      WHERE hold_id IS NOT NULL AND type IN ('order_release', 'withdrawal_release', 'withdrawal_settle')
+                      GROUP BY user_id, hold_id HAVING COUNT(*) > 1 LIMIT ${OFFENDERS_SHOWN}`,
+  holdAfterResolution: `SELECT e.user_id, e.hold_id, e.id FROM ledger_entries e
+                        JOIN ledger_entries r ON r.user_id = e.user_id AND r.hold_id = e.hold_id
+                          AND r.type IN ('order_release', 'withdrawal_release', 'withdrawal_settle')
+                        WHERE e.sequence > r.sequence LIMIT ${OFFENDERS_SHOWN}`,
+  entriesForMissingHold: `SELECT e.id, e.hold_id FROM ledger_entries e
+                          WHERE e.hold_id IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM ledger_holds h WHERE h.user_id = e.user_id AND h.id = e.hold_id)
+                          LIMIT ${OFFENDERS_SHOWN}`,
+  lockedVsHolds: `WITH held AS (SELECT user_id, book, asset, SUM(remaining) AS total FROM ledger_holds
+                                WHERE status = 'open' GROUP BY user_id, book, asset),
+                       locked AS (SELECT user_id, book, asset, balance FROM ledger_balances
+                                  WHERE account = 'user:' || user_id || ':' || book || ':locked')
+                  SELECT l.user_id, l.book, l.asset, l.balance, COALESCE(h.total, 0) AS held FROM locked l
+                  LEFT JOIN held h ON h.user_id = l.user_id AND h.book = l.book AND h.asset = l.asset
+                  WHERE l.balance != COALESCE(h.total, 0)
+                  UNION ALL
+                  SELECT h.user_id, h.book, h.asset, 0, h.total FROM held h
+                  WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.user_id = h.user_id AND l.book = h.book AND l.asset = h.asset)
+                  LIMIT ${OFFENDERS_SHOWN}`,
+  triggers: `SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (${APPEND_ONLY_TRIGGERS.map((name) => `'${name}'`).join(", ")})`,
+} as const;
+
+type QueryName = keyof typeof QUERIES;
+
+export async function reconcileLedger(
+  client: Client,
+  options: { auditPageSize?: number } = {},
+): Promise<ReconcileReport> {
+  const names = Object.keys(QUERIES) as QueryName[];
+  const statements: InStatement[] = names.map((name) => QUERIES[name]);
+  const results = await client.batch(statements, "read");
+  const rows = (name: QueryName) =>
+    (results[names.indexOf(name)]?.rows ?? []) as unknown as Record<string, unknown>[];
+  const checks: ReconcileCheck[] = [];
+  const add = (name: string, offenders: string[], okDetail: string) =>
+    checks.push({
+      name,
+      ok: offenders.length === 0,
+      detail: offenders.length === 0 ? okDetail : offenders.slice(0, OFFENDERS_SHOWN).join("; "),
+    });
+
+  const counts = rows("counts")[0] ?? {};
+  const entries = Number(counts.entries ?? 0);
+  const postings = Number(counts.postings ?? 0);
+  const balances = Number(counts.balances ?? 0);
+  const holds = Number(counts.holds ?? 0);
+
+  add(
+    "entries_balance",
+    [
+      ...rows("unbalanced").map((row) => `entry ${row.entry_id}: ${row.asset} postings sum to ${row.total}`),
+      ...rows("withoutPostings").map((row) => `entry ${row.id} has no postings`),
+      ...rows("orphanPostings").map((row) => `postings of missing entry ${row.entry_id}`),
+    ],
+    `${entries} entries with ${postings} postings, each summing to zero per asset`,
+  );
+  add(
+    "books_never_mix",
+    [
+      ...rows("crossBook").map(
+        (row) => `entry ${row.entry_id} posts to ${row.account} outside its book or user`,
+      ),
+      ...rows("typeBooks").map((row) => `entry ${row.id} of type ${row.type} in the ${row.book} book`),
+    ],
+    "every posting is in its entry's book and user; live-only and paper-only types stay in their book",
+  );
+  add(
+    "balances_match_journal",
+    [
+      ...rows("balanceVsFold").map(
+        (row) =>
+          `${row.account} ${row.asset}: stored ${row.balance}, postings fold to ${row.total_high === null ? 0n : joinSplit(row, "total")}`,
+      ),
+      ...rows("foldWithoutBalance").map(
+        (row) =>
+          `${row.account} ${row.asset}: postings fold to ${joinSplit(row, "total")} but no balance is stored`,
+      ),
+    ],
+    `${balances} stored balances equal the fold of their postings`,
+  );
+  add(
+    "user_balances_non_negative",
+    rows("negativeUsers").map((row) => `${row.account} ${row.asset} is ${row.balance}`),
+    "no user account is negative",
+  );
+  const sums = rows("sumsPerAsset");
+  add(
+    "accounts_sum_to_zero",
+    sums
+      .filter((row) => joinSplit(row, "total") !== 0n)
+      .map((row) => `${row.book} ${row.asset}: accounts sum to ${joinSplit(row, "total")}`),
+    sums.length === 0
+      ? "no balances yet"
+      : `per book and asset, system and user accounts sum to zero (${sums.map((row) => `${row.book} ${row.asset}`).join(", ")})`,
+  );
+  add(
+    "holds_consistent",
+    [
+      ...rows("holdShape").map(
+        (row) =>
+          `hold ${row.user_id}/${row.id}: ${row.status} with ${row.remaining} of ${row.amount} remaining`,
+      ),
+      ...rows("holdFold").map(
+        (row) =>
+          `hold ${row.user_id}/${row.id}: remaining ${row.remaining}, its entries leave ${row.folded} locked`,
+      ),
+      ...rows("holdResolvedTwice").map(
+        (row) => `hold ${row.user_id}/${row.hold_id} resolved ${row.resolutions} times`,
+      ),
+      ...rows("holdAfterResolution").map(
+        (row) => `hold ${row.user_id}/${row.hold_id} moved again by entry ${row.id} after it was resolved`,
+      ),
+      ...rows("entriesForMissingHold").map((row) => `entry ${row.id} refers to missing hold ${row.hold_id}`),
+      ...rows("lockedVsHolds").map(
+        (row) => `${row.user_id} ${row.book} ${row.asset}: locked ${row.balance}, open holds ${row.held}`,
+      ),
+    ],
+    `${holds} holds: each resolved at most once, remaining equals what its entries locked, locked balances equal open holds`,
+  );
+  const presentTriggers = new Set(rows("triggers").map((row) => String(row.name)));
+  add(
+    "journal_append_only",
+    APPEND_ONLY_TRIGGERS.filter((name) => !presentTriggers.has(name)).map(
+      (name) => `trigger ${name} is missing`,
+    ),
+    "entries and postings refuse UPDATE and DELETE; resolved holds refuse changes",
+  );
+
+  try {
+    const audit = await verifyAuditChain(client, options.auditPageSize);
+    checks.push({
+      name: "audit_chain_intact",
+      ok: audit.ok,
+      detail: audit.ok
+        ? `${audit.rows} audit rows chain to head ${audit.head.slice(0, 16)}`
+        : `chain breaks at sequence ${audit.firstBrokenSequence} after ${audit.rows} good rows`,
+    });
+  } catch (error) {
+    checks.push({
+      name: "audit_chain_intact",
+      ok: false,
+      detail: `could not read the audit log: ${(error as Error).message}`,
+    });
+  }
+
+  return { ok: checks.every((check) => check.ok), checks };
+}
