@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { authRoutes } from "./api/auth.ts";
 import { healthRoutes } from "./api/health.ts";
 import { ledgerRoutes } from "./api/ledger.ts";
+import { metricsRoutes } from "./api/metrics.ts";
 import { opsLedgerRoutes } from "./api/ops-ledger.ts";
 import { staticRoutes } from "./api/static.ts";
 import { walletRoutes } from "./api/wallets.ts";
@@ -16,6 +17,9 @@ import { session } from "./middleware/session/index.ts";
 import { accessFor, type RouteDefinition } from "./routes.ts";
 import { requireAuth, requireOperator } from "./services/auth/guards.ts";
 import { createServices } from "./services/context.ts";
+import { isDependencyUnavailable } from "./services/dependencies.ts";
+import { flushMetrics } from "./services/metrics/flush.ts";
+import { isolateMetrics } from "./services/metrics/recorder.ts";
 
 export interface AppOptions {
   /** Everything that is not an API, ops or asset route: the Remix request handler. */
@@ -40,6 +44,29 @@ export function createApp(options: AppOptions = {}) {
         return createLogger({
           level: level === "debug" || level === "warn" || level === "error" ? level : "info",
         });
+      },
+      onComplete: (c, summary) => {
+        const labels = { route_class: summary.routeClass, route: summary.route };
+        isolateMetrics.increment("chx_http_requests_total", {
+          ...labels,
+          method: summary.method,
+          status: String(summary.status),
+        });
+        isolateMetrics.observe("chx_http_request_duration_seconds", labels, summary.durationMs / 1000);
+        const env = c.env as AppEnv["Bindings"];
+        env.ANALYTICS?.writeDataPoint({
+          blobs: [summary.routeClass, summary.route, summary.method],
+          doubles: [summary.status, summary.durationMs],
+          indexes: [summary.routeClass],
+        });
+        if (env.METRICS) {
+          const flush = flushMetrics(env).catch(() => undefined);
+          try {
+            c.executionCtx.waitUntil(flush);
+          } catch {
+            // No execution context (app.request() in unit tests): the flush still runs.
+          }
+        }
       },
     }),
   );
@@ -85,6 +112,7 @@ export function createApp(options: AppOptions = {}) {
 
   register("", healthRoutes);
   register("", staticRoutes);
+  register("", metricsRoutes);
   register(API_PREFIX, authRoutes);
   register(API_PREFIX, walletRoutes);
   register(API_PREFIX, ledgerRoutes);
@@ -119,6 +147,16 @@ export function createApp(options: AppOptions = {}) {
       if (logFields) logFields.errorCode = error.code;
       return c.json(errorBody(error, id), error.status, error.headers);
     }
+    if (isDependencyUnavailable(error)) {
+      c.get("logger")?.error("dependency unavailable", { error });
+      isolateMetrics.increment("chx_errors_total", { where: "dependency" });
+      const unavailable = new ApiError(
+        503,
+        "service_unavailable",
+        "The service is temporarily unavailable. Try again shortly.",
+      );
+      return c.json(errorBody(unavailable, id), 503, { "Retry-After": "5" });
+    }
     if (error instanceof ConfigError) {
       // Names every bad variable in the log; the client only learns that we are unavailable.
       c.get("logger")?.error("invalid configuration", { problems: error.problems });
@@ -131,6 +169,7 @@ export function createApp(options: AppOptions = {}) {
     }
     // Unknown errors: the stack goes to the log, the client gets an id to quote.
     c.get("logger")?.error("unhandled error", { error });
+    isolateMetrics.increment("chx_errors_total", { where: "worker" });
     const internal = new ApiError(
       500,
       "internal_error",

@@ -29,6 +29,9 @@ export type Config = z.infer<typeof configSchema>;
 export interface Bindings {
   USER_LEDGER: DurableObjectNamespace<import("../durable-objects/user-ledger/user-ledger.ts").UserLedger>;
   BOT: DurableObjectNamespace<import("../durable-objects/bot/bot.ts").Bot>;
+  METRICS: DurableObjectNamespace<import("../durable-objects/metrics/metrics.ts").Metrics>;
+  /** Workers Analytics Engine: written when bound, absent locally. */
+  ANALYTICS?: AnalyticsEngineDataset;
   ASSETS?: Fetcher;
   [key: string]: unknown;
 }

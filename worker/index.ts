@@ -1,4 +1,5 @@
 import { Bot } from "../durable-objects/bot/bot.ts";
+import { Metrics } from "../durable-objects/metrics/metrics.ts";
 import { UserLedger } from "../durable-objects/user-ledger/user-ledger.ts";
 import { createApp } from "./app.ts";
 import { remixFetch } from "./remix.ts";
@@ -17,4 +18,4 @@ const app = createApp({
 });
 
 export default app;
-export { Bot, UserLedger };
+export { Bot, Metrics, UserLedger };

@@ -56,8 +56,9 @@ export async function checkReadiness(services: Services) {
     timed(async () => {
       const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName("readiness-probe"));
       const bot = services.env.BOT.get(services.env.BOT.idFromName("readiness-probe"));
-      const [a, b] = await Promise.all([ledger.ping(), bot.ping()]);
-      if (a !== "pong" || b !== "pong") throw new Error("unexpected ping answer");
+      const metrics = services.env.METRICS.get(services.env.METRICS.idFromName("global"));
+      const answers = await Promise.all([ledger.ping(), bot.ping(), metrics.ping()]);
+      if (answers.some((answer) => answer !== "pong")) throw new Error("unexpected ping answer");
       return undefined;
     }),
   ]);

@@ -10,8 +10,18 @@ export type RequestLogVariables = {
   logFields: Record<string, unknown>;
 };
 
+export interface RequestSummary {
+  method: string;
+  route: string;
+  routeClass: RouteClass;
+  status: number;
+  durationMs: number;
+}
+
 export interface RequestLogOptions {
   loggerFor: (c: Parameters<MiddlewareHandler>[0]) => Logger;
+  /** Called once per request after the line is written (metrics hook). */
+  onComplete?: (c: Parameters<MiddlewareHandler>[0], summary: RequestSummary) => void;
 }
 
 /** One JSON line per request, written after the response is known. */
@@ -35,5 +45,6 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler<{
     };
     if (status >= 500) logger.error("request", fields);
     else logger.info("request", fields);
+    options.onComplete?.(c, fields);
   };
 }
