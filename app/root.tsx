@@ -1,9 +1,11 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { databaseAvailable } from "../worker/services/health.ts";
 import { AppShell } from "./components/app-shell.tsx";
 import { GeneralErrorBoundary } from "./components/error-boundary.tsx";
 import stylesheet from "./styles/app.css?url";
+import { withDependencies } from "./utils/dependencies.server.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: stylesheet },
@@ -16,8 +18,13 @@ export const meta: MetaFunction = () => [
 ];
 
 export async function loader({ context }: LoaderFunctionArgs) {
-  const auth = await context.auth();
-  return { user: auth ? { email: auth.user.email, twoFactorEnabled: auth.user.twoFactorEnabled } : null };
+  const available = await databaseAvailable(context.services);
+  if (!available) return { user: null, maintenance: true };
+  const auth = await withDependencies(() => context.auth());
+  return {
+    user: auth ? { email: auth.user.email, twoFactorEnabled: auth.user.twoFactorEnabled } : null,
+    maintenance: false,
+  };
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -33,7 +40,9 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body>
-        <AppShell user={data?.user ?? null}>{children}</AppShell>
+        <AppShell user={data?.user ?? null} maintenance={data?.maintenance ?? false}>
+          {children}
+        </AppShell>
         <ScrollRestoration />
         <Scripts />
       </body>

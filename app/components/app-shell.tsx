@@ -14,7 +14,15 @@ export interface ShellUser {
   twoFactorEnabled: boolean;
 }
 
-export function AppShell({ children, user }: { children: ReactNode; user: ShellUser | null }) {
+export function AppShell({
+  children,
+  user,
+  maintenance = false,
+}: {
+  children: ReactNode;
+  user: ShellUser | null;
+  maintenance?: boolean;
+}) {
   return (
     <div className="shell">
       <header className="shell-header">
@@ -60,6 +68,12 @@ export function AppShell({ children, user }: { children: ReactNode; user: ShellU
           )}
         </div>
       </header>
+      {maintenance ? (
+        <div className="maintenance-banner" role="status" data-testid="maintenance-banner">
+          Some services are temporarily unavailable. Balances and orders are safe; please try again in a few
+          minutes.
+        </div>
+      ) : null}
       <main className="shell-main">{children}</main>
       <footer className="shell-footer">
         <span>© CoinHubX</span>

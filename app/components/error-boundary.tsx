@@ -15,6 +15,16 @@ export function GeneralErrorBoundary() {
         </section>
       );
     }
+    if (error.status === 503) {
+      return (
+        <section className="notice" data-testid="maintenance">
+          <h1>Temporarily unavailable</h1>
+          <p>
+            We are having trouble reaching part of the platform. Nothing has been lost; try again in a moment.
+          </p>
+        </section>
+      );
+    }
     return (
       <section className="notice" data-testid="error">
         <h1>

@@ -11,16 +11,19 @@ import {
 } from "../../worker/services/auth/sessions.ts";
 import { assertTwoFactorOff, beginTotpSetup } from "../../worker/services/auth/two-factor.ts";
 import { FormError } from "../components/form.tsx";
+import { withDependencies } from "../utils/dependencies.server.ts";
 import { auditContext, requirePageAuth, startPageSession, toActionFailure } from "../utils/session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Security · CoinHubX" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user, session } = await requirePageAuth(context, request);
-  const [sessions, events] = await Promise.all([
-    listActiveSessions(context.services, user.id),
-    listUserEvents(context.services.client, user.id, 20),
-  ]);
+  const { user, session } = await withDependencies(() => requirePageAuth(context, request));
+  const [sessions, events] = await withDependencies(() =>
+    Promise.all([
+      listActiveSessions(context.services, user.id),
+      listUserEvents(context.services.client, user.id, 20),
+    ]),
+  );
   return {
     user: { email: user.email, twoFactorEnabled: user.twoFactorEnabled },
     sessions: sessions.map((row) => ({

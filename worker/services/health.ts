@@ -66,3 +66,20 @@ export async function checkReadiness(services: Services) {
   const ok = Object.values(checks).every((check) => check.ok);
   return { ok, checks };
 }
+
+const STATUS_CACHE_MS = 5_000;
+let cachedStatus: { atMs: number; ok: boolean } | undefined;
+
+/**
+ * Whether the database answered recently: pages use it to show a maintenance banner. One
+ * round trip per isolate every few seconds at most, with a short timeout.
+ */
+export async function databaseAvailable(services: Services, nowMs = Date.now()): Promise<boolean> {
+  if (cachedStatus && nowMs - cachedStatus.atMs < STATUS_CACHE_MS) return cachedStatus.ok;
+  const check = await timed(async () => {
+    await services.client.execute("SELECT 1");
+    return undefined;
+  });
+  cachedStatus = { atMs: nowMs, ok: check.ok };
+  return check.ok;
+}
