@@ -3,6 +3,7 @@ import { authRoutes } from "./api/auth.ts";
 import { healthRoutes } from "./api/health.ts";
 import { ledgerRoutes } from "./api/ledger.ts";
 import { metricsRoutes } from "./api/metrics.ts";
+import { opsRoutes } from "./api/ops.ts";
 import { opsLedgerRoutes } from "./api/ops-ledger.ts";
 import { staticRoutes } from "./api/static.ts";
 import { walletRoutes } from "./api/wallets.ts";
@@ -79,9 +80,23 @@ export function createApp(options: AppOptions = {}) {
   // misconfiguration fails every request with one clear log line instead of half-working.
   app.use(async function services(c, next) {
     const config = getConfig(c.env);
+    let waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+    try {
+      const executionCtx = c.executionCtx;
+      waitUntil = (promise) => executionCtx.waitUntil(promise);
+    } catch {
+      // app.request() without an execution context: reports are sent inline instead.
+    }
     c.set(
       "services",
-      createServices({ config, env: c.env, logger: c.get("logger"), requestId: c.get("requestId") }),
+      createServices({
+        config,
+        env: c.env,
+        logger: c.get("logger"),
+        requestId: c.get("requestId"),
+        request: c.req.raw,
+        ...(waitUntil ? { waitUntil } : {}),
+      }),
     );
     await next();
   });
@@ -96,6 +111,10 @@ export function createApp(options: AppOptions = {}) {
         `${prefix}${route.path}`,
         async function classify(c, next) {
           c.set("routeClass", route.routeClass);
+          c.get("services")?.sentry?.addBreadcrumb({
+            category: "route",
+            message: `${route.method} ${prefix}${route.path} (${route.routeClass})`,
+          });
           await next();
         },
         // WAF and rate limit by class slot in here (security issue), before the session.
@@ -113,6 +132,7 @@ export function createApp(options: AppOptions = {}) {
   register("", healthRoutes);
   register("", staticRoutes);
   register("", metricsRoutes);
+  register(API_PREFIX, opsRoutes);
   register(API_PREFIX, authRoutes);
   register(API_PREFIX, walletRoutes);
   register(API_PREFIX, ledgerRoutes);
@@ -170,6 +190,7 @@ export function createApp(options: AppOptions = {}) {
     // Unknown errors: the stack goes to the log, the client gets an id to quote.
     c.get("logger")?.error("unhandled error", { error });
     isolateMetrics.increment("chx_errors_total", { where: "worker" });
+    c.get("services")?.sentry?.captureException(error);
     const internal = new ApiError(
       500,
       "internal_error",

@@ -52,7 +52,7 @@ async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Pro
  * ports: the local libSQL server in this process and `wrangler dev` as a child. Expects
  * `npm run build` to have produced build/.
  */
-export async function startStack(): Promise<RunningStack> {
+export async function startStack(options: { vars?: Record<string, string> } = {}): Promise<RunningStack> {
   const directory = mkdtempSync(join(tmpdir(), "coinhubx-stack-"));
   const databasePath = join(directory, "stack.db");
   const libsqlAuthToken = "stack-libsql-token-0123456789";
@@ -70,6 +70,7 @@ export async function startStack(): Promise<RunningStack> {
     TURSO_DATABASE_URL: database.url,
     TURSO_AUTH_TOKEN: libsqlAuthToken,
     DATABASE_TIMEOUT_MS: "1500",
+    ...options.vars,
   };
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--persist-to", join(directory, "wrangler-state"), "--show-interactive-dev-session=false");

@@ -1,6 +1,7 @@
 import { type Client, createDatabase, createDatabaseClient, type Database } from "../../db/client.ts";
 import type { Bindings, Config } from "../env.ts";
 import type { Logger } from "../logger.ts";
+import { createSentry } from "./sentry.ts";
 
 /**
  * Everything a request needs, built once per request and passed down (to API handlers and
@@ -14,6 +15,8 @@ export interface Services {
   requestId: string;
   client: Client;
   db: Database;
+  /** Error reporting; null when no SENTRY_DSN is configured. */
+  sentry: ReturnType<typeof createSentry>;
 }
 
 export function createServices(input: {
@@ -21,11 +24,22 @@ export function createServices(input: {
   env: Bindings;
   logger: Logger;
   requestId: string;
+  request?: Request;
+  waitUntil?: (promise: Promise<unknown>) => void;
 }): Services {
   const client = createDatabaseClient({
     url: input.config.TURSO_DATABASE_URL,
     authToken: input.config.TURSO_AUTH_TOKEN,
     timeoutMs: input.config.DATABASE_TIMEOUT_MS,
   });
-  return { ...input, client, db: createDatabase(client) };
+  const sentry = createSentry({
+    dsn: input.config.SENTRY_DSN,
+    release: input.config.RELEASE,
+    environment: input.config.ENVIRONMENT,
+    requestId: input.requestId,
+    ...(input.request ? { request: input.request } : {}),
+    ...(input.waitUntil ? { waitUntil: input.waitUntil } : {}),
+  });
+  const { request: _request, waitUntil: _waitUntil, ...rest } = input;
+  return { ...rest, client, db: createDatabase(client), sentry };
 }

@@ -4,6 +4,8 @@ import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
 import type { Services } from "../context.ts";
+import { setSentryUser } from "../sentry.ts";
+import { sha256Hex } from "./crypto.ts";
 import { timingSafeEqual } from "./password.ts";
 import type { AuthState } from "./sessions.ts";
 import { matchTotpStep } from "./totp.ts";
@@ -27,7 +29,9 @@ export async function optionalAuth(c: Context<AppEnv>): Promise<AuthState | null
 export async function requireAuth(c: Context<AppEnv>): Promise<AuthState> {
   const auth = await optionalAuth(c);
   if (!auth) throw new ApiError(401, "unauthenticated", "Sign in to continue.");
-  c.get("logFields").userId = auth.user.id;
+  const services = c.get("services");
+  c.get("logFields").user = (await sha256Hex(`log:${auth.user.id}`)).slice(0, 16);
+  await setSentryUser(services.sentry, auth.user.id);
   return auth;
 }
 
