@@ -237,30 +237,52 @@ export async function movementStatements(
     }
   }
   const deltas = [...netDeltas(allPostings).values()];
-  if (deltas.length > 0) {
-    const args: (string | bigint | null)[] = [];
-    const nowMs = BigInt(movements[movements.length - 1]?.createdAtMs ?? 0);
-    for (const { account, asset, deltaMinor } of deltas) {
-      const parsed = parseAccount(account);
-      assert(parsed !== undefined, `malformed account ${account}`);
-      args.push(
-        account,
-        asset,
-        parsed.owner === "user" ? parsed.userId : null,
-        parsed.book,
-        deltaMinor,
-        nowMs,
-      );
-    }
-    statements.push({
-      sql: `INSERT INTO ledger_balances (account, asset, user_id, book, balance, updated_at_ms)
-            VALUES ${rows(deltas.length, 6)}
-            ON CONFLICT (account, asset) DO UPDATE SET
-              balance = balance + excluded.balance, updated_at_ms = excluded.updated_at_ms`,
-      args,
-    });
-  }
+  if (deltas.length > 0) statements.push(...balanceStatements(deltas, movements.at(-1)?.createdAtMs ?? 0));
   return statements;
+}
+
+/**
+ * Two statements, not one upsert: SQLite checks CHECK constraints on an upsert's candidate row
+ * before it detects the conflict, so `INSERT … VALUES (…, -5) ON CONFLICT DO UPDATE` on a user
+ * account fails "balance >= 0" even when the stored balance covers it. So: make sure every row
+ * exists (at zero, which passes every CHECK; `DO NOTHING` only swallows the uniqueness conflict,
+ * never a CHECK), then add all deltas in one UPDATE, whose CHECKs see the true new balances.
+ */
+function balanceStatements(
+  deltas: readonly { account: string; asset: string; deltaMinor: bigint }[],
+  nowMs: number,
+): InStatement[] {
+  const ensureArgs: (string | bigint | null)[] = [];
+  const deltaArgs: (string | bigint)[] = [];
+  for (const { account, asset, deltaMinor } of deltas) {
+    const parsed = parseAccount(account);
+    assert(parsed !== undefined, `malformed account ${account}`);
+    ensureArgs.push(
+      account,
+      asset,
+      parsed.owner === "user" ? parsed.userId : null,
+      parsed.book,
+      BigInt(nowMs),
+    );
+    deltaArgs.push(account, asset, deltaMinor);
+  }
+  return [
+    {
+      sql: `INSERT INTO ledger_balances (account, asset, user_id, book, balance, updated_at_ms)
+            VALUES ${Array.from({ length: deltas.length }, () => "(?, ?, ?, ?, 0, ?)").join(", ")}
+            ON CONFLICT (account, asset) DO NOTHING`,
+      args: ensureArgs,
+    },
+    {
+      sql: `WITH delta(account, asset, amount) AS (VALUES ${rows(deltas.length, 3)})
+            UPDATE ledger_balances
+            SET balance = balance + (SELECT amount FROM delta
+                                     WHERE delta.account = ledger_balances.account AND delta.asset = ledger_balances.asset),
+                updated_at_ms = ?
+            WHERE (account, asset) IN (SELECT account, asset FROM delta)`,
+      args: [...deltaArgs, BigInt(nowMs)],
+    },
+  ];
 }
 
 /** The chain head after `statement` (the audit INSERT's sequence and hash arguments). */
