@@ -80,7 +80,8 @@ describe("backup and restore proof", () => {
     const folder = writeSnapshot(join(directory, "corrupt"), await createSnapshot(client));
     const path = join(folder, "snapshot.jsonl");
     const bytes = readFileSync(path);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0x01;
     writeFileSync(path, bytes);
     const result = await verifyBackup(folder);
     expect(result.ok).toBe(false);
