@@ -11,6 +11,7 @@ const remixServerBuild = fileURLToPath(new URL("./build/server/index.js", import
 // - e2e: real Chromium against a running `wrangler dev`
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         test: {

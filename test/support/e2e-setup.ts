@@ -5,6 +5,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
     opsToken: string;
+    logFile: string;
   }
 }
 
@@ -12,5 +13,6 @@ export default async function setup(project: TestProject) {
   const stack = await startStack();
   project.provide("baseUrl", stack.baseUrl);
   project.provide("opsToken", stack.opsToken);
+  project.provide("logFile", stack.logFile);
   return () => stack.stop();
 }

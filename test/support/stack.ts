@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,8 @@ export interface RunningStack {
   opsToken: string;
   /** Output of wrangler dev (the Worker's JSON log lines among them). */
   output: () => string;
+  /** The same output, appended to a file as it arrives (read by other test processes). */
+  logFile: string;
   stopDatabase: () => Promise<void>;
   startDatabase: () => Promise<void>;
   stop: () => Promise<void>;
@@ -81,12 +83,13 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
     detached: true,
   });
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
+  const logFile = join(directory, "wrangler.log");
+  const capture = (chunk: Buffer) => {
     output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+    appendFileSync(logFile, chunk);
+  };
+  child.stdout?.on("data", capture);
+  child.stderr?.on("data", capture);
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${baseUrl}/healthz`, 90_000, child);
@@ -100,6 +103,7 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
     libsqlAuthToken,
     opsToken: TEST_SECRETS.OPS_TOKEN,
     output: () => output,
+    logFile,
     stopDatabase: () => database.close(),
     startDatabase: async () => {
       database = await startLibsqlServer(serverOptions);
