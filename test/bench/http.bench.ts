@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { freePort, startStack } from "../support/stack.ts";
+import { type LoadResult, runLoad } from "./load.ts";
+
+/**
+ * `npm run bench:http`: throughput and latency on loopback through the full middleware chain
+ * (request id, log, security headers, route class, WAF, rate limit, session) for /healthz,
+ * /api/v1/markets and the home page, beside a bare Worker with no middleware in the same
+ * runtime. Needs `npm run build` first. Bounded: fixed counts and a time cap per target.
+ */
+const COUNT = Number(process.env.BENCH_REQUESTS ?? 3_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const MAX_MS = 20_000;
+
+async function startBare(): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    "npx",
+    ["wrangler", "dev", "-c", "test/bench/bare-wrangler.toml", "--ip", "127.0.0.1", "--port", String(port)],
+    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, stdio: "ignore", detached: true },
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  for (let attempt = 0; attempt < 240; attempt++) {
+    try {
+      if ((await fetch(url)).ok) return { url, stop: () => child.pid && process.kill(-child.pid, "SIGTERM") };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error("bare worker did not start");
+}
+
+const stack = await startStack({ vars: { LOG_LEVEL: "warn" } });
+const bare = await startBare();
+try {
+  const rows: Record<string, LoadResult & { vsBare?: string }> = {};
+  const measure = async (name: string, url: string) => {
+    await runLoad({ url, count: 200, concurrency: CONCURRENCY, maxMs: 10_000 }); // warm-up
+    rows[name] = await runLoad({ url, count: COUNT, concurrency: CONCURRENCY, maxMs: MAX_MS });
+  };
+  await measure("bare Worker (no middleware)", bare.url);
+  await measure("GET /healthz (full chain)", `${stack.baseUrl}/healthz`);
+  await measure("GET /api/v1/markets (full chain)", `${stack.baseUrl}/api/v1/markets`);
+  await measure("GET / home page, SSR (full chain)", `${stack.baseUrl}/`);
+  const bareRate = rows["bare Worker (no middleware)"]?.perSecond ?? Number.NaN;
+  const table = Object.fromEntries(
+    Object.entries(rows).map(([name, row]) => [
+      name,
+      {
+        requests: row.requests,
+        errors: row.errors,
+        "req/s": Math.round(row.perSecond),
+        "p50 ms": row.p50Ms.toFixed(2),
+        "p99 ms": row.p99Ms.toFixed(2),
+        "vs bare": `${((row.perSecond / bareRate) * 100).toFixed(0)} %`,
+      },
+    ]),
+  );
+  console.log(
+    `loopback, ${CONCURRENCY} concurrent clients, up to ${COUNT} requests each target, wrangler dev (workerd)`,
+  );
+  console.table(table);
+  const healthz = rows["GET /healthz (full chain)"];
+  if (healthz) {
+    const ratio = healthz.perSecond / bareRate;
+    console.log(
+      `full chain keeps ${(ratio * 100).toFixed(0)} % of bare throughput on /healthz (goal >= 50 %)`,
+    );
+  }
+} finally {
+  bare.stop();
+  await stack.stop();
+}
