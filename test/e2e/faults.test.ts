@@ -89,3 +89,31 @@ describe("the database goes away and comes back", () => {
     expect(retry.status).toBe(201);
   });
 });
+
+describe("a slow database", () => {
+  it("times out every query with a clear 503 and recovers when the database is fast again", async () => {
+    const client = new ApiClient(fetch, stack.baseUrl);
+    const signup = await client.post("/api/v1/auth/signup", {
+      email: uniqueEmail("slow"),
+      password: STRONG_PASSWORD,
+    });
+    expect(signup.status).toBe(201);
+    stack.setDatabaseDelayMs(4_000); // the stack's DATABASE_TIMEOUT_MS is 1500
+    try {
+      const started = Date.now();
+      const me = await client.get("/api/v1/me");
+      expect(me.status).toBe(503);
+      expect(errorCode(me)).toBe("service_unavailable");
+      expect(Date.now() - started).toBeLessThan(3_900); // answered by our timeout, not the slow reply
+      const ready = await fetch(`${stack.baseUrl}/readyz`);
+      expect(ready.status).toBe(503);
+    } finally {
+      stack.setDatabaseDelayMs(0);
+    }
+    const recovered = await eventually(
+      () => client.get("/api/v1/me"),
+      (response) => response.status === 200,
+    );
+    expect(recovered.status).toBe(200);
+  });
+});

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,8 @@ export interface RunningStack {
   logFile: string;
   stopDatabase: () => Promise<void>;
   startDatabase: () => Promise<void>;
+  /** Delay every database response by this much (a slow database); 0 restores. */
+  setDatabaseDelayMs: (delayMs: number) => void;
   stop: () => Promise<void>;
 }
 
@@ -65,11 +68,39 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
   await migrateDatabase(client);
   client.close();
 
+  // The Worker reaches the database through this pass-through proxy, which tests can slow down.
+  let delayMs = 0;
+  const proxy: Server = createHttpServer((incoming, outgoing) => {
+    const upstream = httpRequest(
+      {
+        host: "127.0.0.1",
+        port: libsqlPort,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (response) => {
+        const forward = () => {
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(outgoing);
+        };
+        if (delayMs > 0) setTimeout(forward, delayMs);
+        else forward();
+      },
+    );
+    upstream.on("error", () => {
+      outgoing.destroy();
+    });
+    incoming.pipe(upstream);
+  });
+  const proxyPort = await freePort();
+  await new Promise<void>((resolve) => proxy.listen(proxyPort, "127.0.0.1", resolve));
+
   const port = await freePort();
   const vars: Record<string, string> = {
     ...TEST_SECRETS,
     LOG_LEVEL: "info",
-    TURSO_DATABASE_URL: database.url,
+    TURSO_DATABASE_URL: `http://127.0.0.1:${proxyPort}`,
     TURSO_AUTH_TOKEN: libsqlAuthToken,
     DATABASE_TIMEOUT_MS: "1500",
     ...options.vars,
@@ -108,6 +139,9 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
     startDatabase: async () => {
       database = await startLibsqlServer(serverOptions);
     },
+    setDatabaseDelayMs: (value) => {
+      delayMs = value;
+    },
     stop: async () => {
       if (child.pid && child.exitCode === null) {
         process.kill(-child.pid, "SIGTERM");
@@ -123,6 +157,8 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
         });
       }
       await database.close().catch(() => undefined);
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
       rmSync(directory, { recursive: true, force: true });
     },
   };
