@@ -1,4 +1,5 @@
 import type { Logger } from "../../logger.ts";
+import { isSequenceConflict } from "../audit/append.ts";
 import { assert, LedgerInvariantError } from "./assets.ts";
 import {
   commandProblems,
@@ -42,6 +43,13 @@ export const MAX_GROUP_SIZE = 32;
 export const MAX_QUEUE_LENGTH = 4_096;
 export const MAX_ATTEMPTS = 4;
 const RETRY_BACKOFF_MS = [0, 15, 60, 200] as const;
+/**
+ * The audit log is one global hash chain, so audited movements of different users race for
+ * its next sequence number; losing that race is normal under load, not a fault. It is retried
+ * apart from MAX_ATTEMPTS, with a small random pause so racing writers spread out.
+ */
+export const MAX_AUDIT_RACES = 32;
+const AUDIT_RACE_JITTER_MS = 8;
 
 export interface EngineOptions {
   database: LedgerDatabase;
@@ -55,6 +63,7 @@ interface Pending {
   entryId: string;
   requestHash: string;
   attempts: number;
+  auditRaces: number;
   resolve: (outcome: LedgerOutcome<LedgerReceipt>) => void;
 }
 
@@ -90,7 +99,7 @@ export class UserLedgerEngine {
       requestHashOf(hashedRequest(command)),
     ]);
     return new Promise((resolve) => {
-      this.#queue.push({ command, entryId, requestHash, attempts: 0, resolve });
+      this.#queue.push({ command, entryId, requestHash, attempts: 0, auditRaces: 0, resolve });
       if (!this.#pumping) void this.#pump();
     });
   }
@@ -117,7 +126,7 @@ export class UserLedgerEngine {
     assert(first !== undefined, "take from an empty queue");
     // A command that already failed in a group runs alone: its retry must not be hostage
     // to (or take hostage) the commands queued behind it.
-    if (first.attempts > 0) return this.#queue.splice(0, 1);
+    if (first.attempts > 0 || first.auditRaces > 0) return this.#queue.splice(0, 1);
     const group: Pending[] = [];
     let audited = 0;
     let index = 0;
@@ -126,7 +135,7 @@ export class UserLedgerEngine {
       assert(candidate !== undefined, "queue hole");
       const sameUser = candidate.command.userId === first.command.userId;
       const isAudited = candidate.command.kind === "ops_deposit";
-      if (!sameUser || candidate.attempts > 0 || (isAudited && audited > 0)) {
+      if (!sameUser || candidate.attempts > 0 || candidate.auditRaces > 0 || (isAudited && audited > 0)) {
         index++;
         continue;
       }
@@ -154,7 +163,11 @@ export class UserLedgerEngine {
         }
         return 0;
       }
-      this.logger?.warn("ledger batch failed; retrying each movement alone", {
+      if (group.length === 1 && first.command.kind === "ops_deposit" && isSequenceConflict(error)) {
+        return this.#requeueAuditRace(first, error);
+      }
+      // Expected now and then (a lost race, a timeout): info, not warn; giving up is the error.
+      this.logger?.info("ledger batch failed; retrying each movement alone", {
         error,
         userId,
         groupSize: group.length,
@@ -167,6 +180,22 @@ export class UserLedgerEngine {
       pending.resolve(answer);
     }
     return 0;
+  }
+
+  #requeueAuditRace(pending: Pending, error: unknown): number {
+    pending.auditRaces += 1;
+    if (pending.auditRaces >= MAX_AUDIT_RACES) {
+      this.logger?.error("ledger movement lost the audit chain race too often", {
+        error,
+        entryId: pending.entryId,
+      });
+      pending.resolve(
+        failure(503, "service_unavailable", "The ledger is busy. Retry with the same Idempotency-Key."),
+      );
+      return 0;
+    }
+    this.#queue.unshift(pending);
+    return 1 + Math.floor(Math.random() * AUDIT_RACE_JITTER_MS);
   }
 
   /** Failed groups go back to the front, each command alone, until its attempts run out. */
