@@ -22,7 +22,13 @@ export async function loader({ context }: LoaderFunctionArgs) {
   if (!available) return { user: null, maintenance: true };
   const auth = await withDependencies(() => context.auth());
   return {
-    user: auth ? { email: auth.user.email, twoFactorEnabled: auth.user.twoFactorEnabled } : null,
+    user: auth
+      ? {
+          email: auth.user.email,
+          twoFactorEnabled: auth.user.twoFactorEnabled,
+          operator: auth.user.role === "operator",
+        }
+      : null,
     maintenance: false,
   };
 }

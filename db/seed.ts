@@ -2,6 +2,7 @@ import { hashPassword } from "../worker/services/auth/password.ts";
 import type { Client } from "./client.ts";
 
 export const DEMO_USER = { email: "demo@coinhubx.local", password: "demo-trader-password" } as const;
+export const DEMO_OPERATOR = { email: "ops@coinhubx.local", password: "demo-operator-password" } as const;
 
 /**
  * Seeds a demo trader when the database has no users, so a fresh `npm start` has something

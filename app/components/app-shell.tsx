@@ -12,6 +12,7 @@ const NAVIGATION = [
 export interface ShellUser {
   email: string;
   twoFactorEnabled: boolean;
+  operator: boolean;
 }
 
 export function AppShell({
@@ -44,6 +45,13 @@ export function AppShell({
                 </NavLink>
               </li>
             ))}
+            {user?.operator ? (
+              <li>
+                <NavLink to="/ops" className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}>
+                  Operations
+                </NavLink>
+              </li>
+            ) : null}
           </ul>
         </nav>
         <div className="account">
