@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { authRoutes } from "./api/auth.ts";
 import { healthRoutes } from "./api/health.ts";
 import { ledgerRoutes } from "./api/ledger.ts";
+import { marketRoutes } from "./api/markets.ts";
 import { metricsRoutes } from "./api/metrics.ts";
 import { opsRoutes } from "./api/ops.ts";
 import { opsLedgerRoutes } from "./api/ops-ledger.ts";
@@ -137,6 +138,7 @@ export function createApp(options: AppOptions = {}) {
   register(API_PREFIX, walletRoutes);
   register(API_PREFIX, ledgerRoutes);
   register(API_PREFIX, opsLedgerRoutes);
+  register(API_PREFIX, marketRoutes);
 
   app.all(`${API_PREFIX}/*`, (c) => {
     throw new ApiError(404, "not_found", `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`);

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
-import { listMarkets } from "../../worker/services/markets.ts";
+import { listMarkets } from "../../worker/services/markets/index.ts";
 
 export const meta: MetaFunction = () => [{ title: "Markets · CoinHubX" }];
 

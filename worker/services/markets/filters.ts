@@ -1,0 +1,367 @@
+import { ApiError } from "../../errors.ts";
+import { ASSETS } from "../ledger/assets.ts";
+import {
+  ceilToStep,
+  divide,
+  type ExactDecimal,
+  formatMinor,
+  maxBigint,
+  parseDecimal,
+  pow10,
+  toScaleExact,
+} from "./decimal.ts";
+import { type MarketDefinition, requireMarket } from "./symbols.ts";
+
+/**
+ * Exchange-style order filters, checked before any order is accepted (paper or live), so that
+ * what we accept is what Binance would accept. Each failure is a 400 `filter_failure` naming
+ * the rule and the nearest valid value, in the message and in `fields`:
+ *
+ *   tick_size      price not on the tick grid        -> nearest tick (half up)
+ *   min_price      price below the filter's minimum  -> the minimum
+ *   max_price      price above the maximum           -> the maximum
+ *   percent_price  limit price too far from the reference price (x5 up, x0.2 down)
+ *                                                    -> the band's edge
+ *   lot_size       quantity not on the lot step      -> the step multiple below (an order is
+ *                                                       never made larger than asked)
+ *   min_quantity / max_quantity                      -> the bound
+ *   min_notional   quantity x price (or quoteAmount) below the minimum
+ *                                                    -> the smallest quantity (quote amount)
+ *                                                       that meets it
+ *   max_notional   above the maximum                 -> the largest that fits
+ *
+ * Malformed input (a JSON number, a sign, an exponent, both or neither of quantity and
+ * quoteAmount, a price on a market order) is not a filter question: 400 `invalid_request`.
+ */
+
+export const ORDER_SIDES = ["buy", "sell"] as const;
+export const ORDER_TYPES = ["market", "limit"] as const;
+export type OrderSide = (typeof ORDER_SIDES)[number];
+export type OrderType = (typeof ORDER_TYPES)[number];
+
+export type FilterRule =
+  | "tick_size"
+  | "min_price"
+  | "max_price"
+  | "percent_price"
+  | "lot_size"
+  | "min_quantity"
+  | "max_quantity"
+  | "min_notional"
+  | "max_notional";
+
+export interface OrderFilterInput {
+  side: unknown;
+  type: unknown;
+  quantity?: unknown;
+  quoteAmount?: unknown;
+  price?: unknown;
+}
+
+export interface FilterContext {
+  /**
+   * The market's reference price now (last or mid), in quote minor units. Needed for the
+   * percent-price band and for the notional of a market order sized by quantity; without it
+   * those two checks are skipped (the engine always passes it).
+   */
+  referencePriceMinor?: bigint;
+}
+
+/** An order that passed every filter, in exact units, ready for the engine. */
+export interface FilteredOrder {
+  market: MarketDefinition;
+  side: OrderSide;
+  type: OrderType;
+  /** Base minor units; absent for a market buy sized by quote amount. */
+  quantityMinor?: bigint;
+  /** Quote minor units; only for a market buy sized by quote amount. */
+  quoteAmountMinor?: bigint;
+  /** Quote minor units per whole base unit; only for limit orders. */
+  priceMinor?: bigint;
+}
+
+export class FilterFailure extends ApiError {
+  readonly rule: FilterRule;
+  readonly field: "price" | "quantity" | "quoteAmount";
+  /** The nearest value that passes this rule, as a decimal string. */
+  readonly nearestValid: string;
+
+  constructor(
+    rule: FilterRule,
+    field: "price" | "quantity" | "quoteAmount",
+    message: string,
+    nearestValid: string,
+  ) {
+    super(400, "filter_failure", `${message} The nearest valid ${field} is ${nearestValid}.`, {
+      fields: { [field]: `${rule}: ${message} Nearest valid: ${nearestValid}.` },
+    });
+    this.name = "FilterFailure";
+    this.rule = rule;
+    this.field = field;
+    this.nearestValid = nearestValid;
+  }
+}
+
+export type FilterCheck = { ok: true; order: FilteredOrder } | { ok: false; error: ApiError };
+
+/** Checks an order against its market's filters; never throws for bad input, returns the error. */
+export function checkOrderFilters(
+  symbol: unknown,
+  input: OrderFilterInput,
+  context: FilterContext = {},
+): FilterCheck {
+  try {
+    return { ok: true, order: assertOrderFilters(symbol, input, context) };
+  } catch (error) {
+    if (error instanceof ApiError) return { ok: false, error };
+    throw error;
+  }
+}
+
+/** The same, throwing the ApiError: for handlers, where `onError` renders it. */
+export function assertOrderFilters(
+  symbol: unknown,
+  input: OrderFilterInput,
+  context: FilterContext = {},
+): FilteredOrder {
+  const market = requireMarket(symbol);
+  const shape = checkShape(input);
+  const baseScale = ASSETS[market.base].scale;
+  const quoteScale = ASSETS[market.quote].scale;
+  const { filters } = market;
+  const price = (minor: bigint) => formatMinor(minor, quoteScale, market.priceDecimals);
+  const quantity = (minor: bigint) => formatMinor(minor, baseScale);
+  const quote = (minor: bigint) => formatMinor(minor, quoteScale);
+
+  const order: FilteredOrder = { market, side: shape.side, type: shape.type };
+
+  if (shape.price) {
+    const exact = onGrid(shape.price, quoteScale, filters.tickSizeMinor);
+    if (exact === null) {
+      const nearest = nearestOnGrid(shape.price, quoteScale, filters.tickSizeMinor, "half-up");
+      throw new FilterFailure(
+        "tick_size",
+        "price",
+        `Price ${shape.priceText} is not a multiple of the tick size ${price(filters.tickSizeMinor)} for ${market.symbol}.`,
+        price(clamp(nearest, filters.minPriceMinor, filters.maxPriceMinor)),
+      );
+    }
+    if (exact < filters.minPriceMinor) {
+      throw new FilterFailure(
+        "min_price",
+        "price",
+        `Price ${shape.priceText} is below the minimum ${price(filters.minPriceMinor)}.`,
+        price(filters.minPriceMinor),
+      );
+    }
+    if (exact > filters.maxPriceMinor) {
+      throw new FilterFailure(
+        "max_price",
+        "price",
+        `Price ${shape.priceText} is above the maximum ${price(filters.maxPriceMinor)}.`,
+        price(filters.maxPriceMinor),
+      );
+    }
+    if (context.referencePriceMinor !== undefined && context.referencePriceMinor > 0n) {
+      const reference = context.referencePriceMinor;
+      const lowest = ceilToStep(
+        divide(reference * filters.percentPriceDownBps, 10_000n, "ceil"),
+        filters.tickSizeMinor,
+      );
+      const highest =
+        (divide(reference * filters.percentPriceUpBps, 10_000n, "floor") / filters.tickSizeMinor) *
+        filters.tickSizeMinor;
+      if (exact < lowest || exact > highest) {
+        throw new FilterFailure(
+          "percent_price",
+          "price",
+          `Price ${shape.priceText} is outside the allowed band ${price(lowest)} to ${price(highest)} around the market price ${price(reference)}.`,
+          price(exact < lowest ? lowest : highest),
+        );
+      }
+    }
+    order.priceMinor = exact;
+  }
+
+  if (shape.quantity) {
+    const exact = onGrid(shape.quantity, baseScale, filters.stepSizeMinor);
+    if (exact === null) {
+      const below = nearestOnGrid(shape.quantity, baseScale, filters.stepSizeMinor, "floor");
+      throw new FilterFailure(
+        "lot_size",
+        "quantity",
+        `Quantity ${shape.quantityText} is not a multiple of the lot size ${quantity(filters.stepSizeMinor)} ${market.base}.`,
+        quantity(clamp(below, filters.minQuantityMinor, filters.maxQuantityMinor)),
+      );
+    }
+    if (exact < filters.minQuantityMinor) {
+      throw new FilterFailure(
+        "min_quantity",
+        "quantity",
+        `Quantity ${shape.quantityText} is below the minimum ${quantity(filters.minQuantityMinor)} ${market.base}.`,
+        quantity(filters.minQuantityMinor),
+      );
+    }
+    if (exact > filters.maxQuantityMinor) {
+      throw new FilterFailure(
+        "max_quantity",
+        "quantity",
+        `Quantity ${shape.quantityText} is above the maximum ${quantity(filters.maxQuantityMinor)} ${market.base}.`,
+        quantity(filters.maxQuantityMinor),
+      );
+    }
+    order.quantityMinor = exact;
+    const valuedAt = order.priceMinor ?? context.referencePriceMinor;
+    if (valuedAt !== undefined && valuedAt > 0n) checkNotional(market, exact, valuedAt, quantity, quote);
+  }
+
+  if (shape.quoteAmount) {
+    const exact = toScaleExact(shape.quoteAmount, quoteScale);
+    if (exact === null) {
+      throw invalid({ quoteAmount: `${market.quote} allows at most ${quoteScale} decimal places` });
+    }
+    if (exact < filters.minNotionalMinor) {
+      throw new FilterFailure(
+        "min_notional",
+        "quoteAmount",
+        `Quote amount ${shape.quoteAmountText} ${market.quote} is below the minimum order value ${quote(filters.minNotionalMinor)} ${market.quote}.`,
+        quote(filters.minNotionalMinor),
+      );
+    }
+    if (exact > filters.maxNotionalMinor) {
+      throw new FilterFailure(
+        "max_notional",
+        "quoteAmount",
+        `Quote amount ${shape.quoteAmountText} ${market.quote} is above the maximum order value ${quote(filters.maxNotionalMinor)} ${market.quote}.`,
+        quote(filters.maxNotionalMinor),
+      );
+    }
+    order.quoteAmountMinor = exact;
+  }
+  return order;
+}
+
+function checkNotional(
+  market: MarketDefinition,
+  quantityMinor: bigint,
+  priceMinor: bigint,
+  quantity: (minor: bigint) => string,
+  quote: (minor: bigint) => string,
+): void {
+  const { filters } = market;
+  const unit = pow10(ASSETS[market.base].scale);
+  // Compared exactly: quantity x price against the bound scaled up, no rounding either way.
+  const valueTimesUnit = quantityMinor * priceMinor;
+  if (valueTimesUnit < filters.minNotionalMinor * unit) {
+    const smallest = ceilToStep(
+      divide(filters.minNotionalMinor * unit, priceMinor, "ceil"),
+      filters.stepSizeMinor,
+    );
+    throw new FilterFailure(
+      "min_notional",
+      "quantity",
+      `The order value ${quote(valueTimesUnit / unit)} ${market.quote} is below the minimum ${quote(filters.minNotionalMinor)} ${market.quote}.`,
+      quantity(maxBigint(smallest, filters.minQuantityMinor)),
+    );
+  }
+  if (valueTimesUnit > filters.maxNotionalMinor * unit) {
+    const largest =
+      ((filters.maxNotionalMinor * unit) / priceMinor / filters.stepSizeMinor) * filters.stepSizeMinor;
+    throw new FilterFailure(
+      "max_notional",
+      "quantity",
+      `The order value ${quote(valueTimesUnit / unit)} ${market.quote} is above the maximum ${quote(filters.maxNotionalMinor)} ${market.quote}.`,
+      quantity(largest),
+    );
+  }
+}
+
+interface Shape {
+  side: OrderSide;
+  type: OrderType;
+  price?: ExactDecimal;
+  priceText?: string;
+  quantity?: ExactDecimal;
+  quantityText?: string;
+  quoteAmount?: ExactDecimal;
+  quoteAmountText?: string;
+}
+
+function checkShape(input: OrderFilterInput): Shape {
+  const fields: Record<string, string> = {};
+  const side = ORDER_SIDES.find((value) => value === input.side);
+  const type = ORDER_TYPES.find((value) => value === input.type);
+  if (!side) fields.side = `must be one of ${ORDER_SIDES.join(", ")}`;
+  if (!type) fields.type = `must be one of ${ORDER_TYPES.join(", ")}`;
+  const hasQuantity = input.quantity !== undefined && input.quantity !== null;
+  const hasQuoteAmount = input.quoteAmount !== undefined && input.quoteAmount !== null;
+  const hasPrice = input.price !== undefined && input.price !== null;
+  if (hasQuantity === hasQuoteAmount) {
+    const message = "send exactly one of quantity and quoteAmount";
+    fields.quantity = message;
+    fields.quoteAmount = message;
+  } else if (hasQuoteAmount && !(side === "buy" && type === "market")) {
+    fields.quoteAmount = "only market buys may be sized by quoteAmount; send quantity";
+  }
+  if (type === "limit" && !hasPrice) fields.price = "is required for a limit order";
+  if (type === "market" && hasPrice) fields.price = "must not be sent with a market order";
+  const price = hasPrice ? parsePositive(input.price, "price", fields) : undefined;
+  const quantity = hasQuantity ? parsePositive(input.quantity, "quantity", fields) : undefined;
+  const quoteAmount = hasQuoteAmount ? parsePositive(input.quoteAmount, "quoteAmount", fields) : undefined;
+  if (Object.keys(fields).length > 0 || !side || !type) throw invalid(fields);
+  return {
+    side,
+    type,
+    ...(price ? { price, priceText: input.price as string } : {}),
+    ...(quantity ? { quantity, quantityText: input.quantity as string } : {}),
+    ...(quoteAmount ? { quoteAmount, quoteAmountText: input.quoteAmount as string } : {}),
+  };
+}
+
+function parsePositive(
+  value: unknown,
+  field: string,
+  fields: Record<string, string>,
+): ExactDecimal | undefined {
+  if (typeof value !== "string") {
+    fields[field] = 'must be a decimal string such as "0.0150", not a JSON number';
+    return undefined;
+  }
+  const parsed = parseDecimal(value);
+  if (!parsed) {
+    fields[field] =
+      "must be a plain positive decimal: digits, an optional point and decimals (no sign, exponent or spaces)";
+    return undefined;
+  }
+  if (parsed.digits === 0n) {
+    fields[field] = "must be greater than zero";
+    return undefined;
+  }
+  return parsed;
+}
+
+function invalid(fields: Record<string, string>): ApiError {
+  return new ApiError(400, "invalid_request", "Some fields are missing or invalid.", { fields });
+}
+
+/** The value in minor units at `scale` if it is a multiple of `step` there, else null. */
+function onGrid(value: ExactDecimal, scale: number, step: bigint): bigint | null {
+  const minor = toScaleExact(value, scale);
+  return minor !== null && minor % step === 0n ? minor : null;
+}
+
+/** The multiple of `step` (minor units at `scale`) nearest to an exact decimal, computed exactly. */
+function nearestOnGrid(
+  value: ExactDecimal,
+  scale: number,
+  step: bigint,
+  rounding: "half-up" | "floor",
+): bigint {
+  const numerator = value.digits * pow10(scale);
+  const denominator = pow10(value.scale) * step;
+  return divide(numerator, denominator, rounding) * step;
+}
+
+function clamp(value: bigint, lowest: bigint, highest: bigint): bigint {
+  return value < lowest ? lowest : value > highest ? highest : value;
+}
