@@ -7,6 +7,7 @@ import type {
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToReadableStream } from "react-dom/server";
+import { NonceContext } from "./utils/nonce.ts";
 
 const ABORT_DELAY_MS = 5_000;
 
@@ -18,9 +19,13 @@ export default async function handleRequest(
   _loadContext: AppLoadContext,
 ) {
   let status = responseStatusCode;
+  const nonce = _loadContext.cspNonce;
   const body = await renderToReadableStream(
-    <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} />,
+    <NonceContext.Provider value={nonce}>
+      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} nonce={nonce} />
+    </NonceContext.Provider>,
     {
+      nonce,
       signal: AbortSignal.timeout(ABORT_DELAY_MS),
       onError(error: unknown) {
         status = 500;

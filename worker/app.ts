@@ -72,11 +72,12 @@ export function createApp(options: AppOptions = {}) {
       },
     }),
   );
-  app.use(async function securityHeadersBySite(c, next) {
-    const url = new URL(c.req.url);
-    const local = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
-    return securityHeaders({ strictTransportSecurity: url.protocol === "https:" && !local })(c, next);
-  });
+  app.use(
+    securityHeaders({
+      strictTransportSecurity: (url) =>
+        url.protocol === "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname),
+    }),
+  );
   // Config is validated and services are built before any route runs, so a
   // misconfiguration fails every request with one clear log line instead of half-working.
   app.use(async function services(c, next) {

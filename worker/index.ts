@@ -14,6 +14,7 @@ const app = createApp({
       requestId: c.get("requestId"),
       auth: c.get("auth"),
       clientIp: clientIp(c),
+      cspNonce: c.get("cspNonce"),
     }),
 });
 

@@ -15,6 +15,8 @@ export interface RemixLoadContext {
   /** The session, loaded on first use (same memoised loader the API routes use). */
   auth: () => Promise<AuthState | null>;
   clientIp: string;
+  /** The Content-Security-Policy nonce every rendered script must carry. */
+  cspNonce: string;
 }
 
 export function remixFetch(request: Request, context: RemixLoadContext): Promise<Response> {

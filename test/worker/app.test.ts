@@ -47,3 +47,20 @@ describe("security headers", () => {
     expect(https.headers.get("Strict-Transport-Security")).toContain("max-age=");
   });
 });
+
+describe("Content-Security-Policy nonce", () => {
+  it("every script on a page carries the response's nonce, and no inline script is allowed without it", async () => {
+    const response = await SELF.fetch("http://example.com/");
+    const csp = response.headers.get("Content-Security-Policy") ?? "";
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeDefined();
+    expect(csp).not.toContain("'unsafe-inline' 'nonce");
+    expect(csp).toMatch(/script-src 'self' 'nonce-[^']+'(;|$)/);
+    const html = await response.text();
+    const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+    const second = await SELF.fetch("http://example.com/");
+    expect(second.headers.get("Content-Security-Policy")).not.toContain(nonce);
+  });
+});
