@@ -1,56 +1,34 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { useLoaderData } from "@remix-run/react";
-import { listMarkets } from "../../worker/services/markets/index.ts";
+import { Link, useLoaderData } from "@remix-run/react";
+import { MarketsTable } from "../components/markets-table.tsx";
+import { loadMarketRows } from "../utils/markets.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Markets · CoinHubX" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
-  const markets = await listMarkets(context.services);
-  return { markets };
+  return loadMarketRows(context.services);
 }
 
 export default function Home() {
-  const { markets } = useLoaderData<typeof loader>();
+  const { rows, unavailable } = useLoaderData<typeof loader>();
   return (
     <section>
-      <header className="page-header">
-        <h1>Markets</h1>
-        <p className="muted">Spot markets, with prices in the quote currency.</p>
+      <header className="page-header page-header-row">
+        <div>
+          <h1>Markets</h1>
+          <p className="muted">Spot markets, with prices in the quote currency.</p>
+        </div>
+        <Link className="button button-secondary" to="/markets">
+          All markets
+        </Link>
       </header>
-      {markets.length === 0 ? (
+      {unavailable || rows.length === 0 ? (
         <div className="empty-state" data-testid="markets-empty">
-          <h2>No markets yet</h2>
-          <p>
-            Market data is not connected on this deployment. Markets appear here once a price source is live.
-          </p>
+          <h2>Prices are unavailable</h2>
+          <p>The price source is not answering right now. Markets reappear here as soon as it does.</p>
         </div>
       ) : (
-        <table className="table" data-testid="markets-table">
-          <thead>
-            <tr>
-              <th scope="col">Market</th>
-              <th scope="col" className="numeric">
-                Last
-              </th>
-              <th scope="col" className="numeric">
-                24h change
-              </th>
-              <th scope="col" className="numeric">
-                24h volume
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {markets.map((market) => (
-              <tr key={market.symbol}>
-                <td>{market.symbol}</td>
-                <td className="numeric">{market.last}</td>
-                <td className="numeric">{market.change24h}</td>
-                <td className="numeric">{market.volume24h}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <MarketsTable rows={rows} />
       )}
     </section>
   );

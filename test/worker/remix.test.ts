@@ -11,7 +11,8 @@ describe("Remix inside workerd", () => {
     for (const label of ["Markets", "Trade", "Bots", "Wallet", "Security"]) {
       expect(html).toContain(`>${label}</a>`);
     }
-    expect(html).toContain('data-testid="markets-empty"');
+    expect(html).toContain('data-testid="markets-table"');
+    expect(html).toContain('data-symbol="BTC-GBP"');
     expect(html).toContain("<footer");
   });
 
