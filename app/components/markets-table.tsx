@@ -81,9 +81,9 @@ export function MarketsTable({ rows }: { rows: MarketRow[] }) {
               <Money value={row.change24h} unit="%" change />
             </td>
             <td className="numeric">
-              <Money value={row.quoteVolume24h} unit={row.quote} className="money-compact" />
+              <Money value={row.quoteVolume24h} unit={row.quote} maxDecimals={row.quote === "BTC" ? 4 : 0} />
               <div className="market-name">
-                <Money value={row.volume24h} unit={row.base} />
+                <Money value={row.volume24h} unit={row.base} maxDecimals={2} />
               </div>
             </td>
             <td className="sparkline-cell">

@@ -10,13 +10,21 @@ const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 export interface FormatDecimalOptions {
   /** Prefix positive values with "+" (for changes). */
   signed?: boolean;
+  /** Cut the fraction to this many digits (truncation of the text: for volumes, never prices). */
+  maxDecimals?: number;
 }
 
 /** Groups thousands of a decimal string; text that is not a plain decimal is returned as is. */
 export function formatDecimal(value: string, options: FormatDecimalOptions = {}): string {
   const match = PLAIN_DECIMAL.exec(value);
   if (!match) return value;
-  const [, sign = "", whole = "0", fraction] = match;
+  const [, sign = "", whole = "0", fullFraction] = match;
+  const fraction =
+    options.maxDecimals === undefined || fullFraction === undefined
+      ? fullFraction
+      : options.maxDecimals === 0
+        ? undefined
+        : fullFraction.slice(0, options.maxDecimals);
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const isZero = /^0*$/.test(whole) && /^0*$/.test(fraction ?? "");
   const prefix = sign === "-" && !isZero ? "−" : options.signed && !isZero ? "+" : "";
@@ -38,15 +46,17 @@ export interface MoneyProps {
   unit?: string;
   /** Show "+" on positive values and colour by sign (green up, red down). */
   change?: boolean;
+  /** Shorten the fraction for display (volumes); prices are always shown in full. */
+  maxDecimals?: number;
   className?: string;
 }
 
-export function Money({ value, unit, change = false, className }: MoneyProps) {
+export function Money({ value, unit, change = false, maxDecimals, className }: MoneyProps) {
   const direction = change ? signOf(value) : 0;
   const tone = direction > 0 ? " money-up" : direction < 0 ? " money-down" : "";
   return (
     <span className={`money${tone}${className ? ` ${className}` : ""}`} data-value={value}>
-      {formatDecimal(value, { signed: change })}
+      {formatDecimal(value, maxDecimals === undefined ? { signed: change } : { signed: change, maxDecimals })}
       {unit ? (
         <span className={unit === "%" ? "money-percent" : "money-unit"}>
           {unit === "%" ? "%" : ` ${unit}`}

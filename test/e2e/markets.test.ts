@@ -1,0 +1,37 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser, screenshot } from "../support/browser.ts";
+
+const baseUrl = inject("baseUrl");
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("the Markets page in Chromium", () => {
+  it("lists every market with price, change, volume and a sparkline, and filters by search", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    const response = await page.goto(`${baseUrl}/markets`);
+    expect(response?.status()).toBe(200);
+    const rows = page.locator("[data-testid=markets-table] tbody tr");
+    expect(await rows.count()).toBe(7);
+    expect(await page.locator("svg.sparkline").count()).toBe(7);
+    expect(await page.locator("img.coin-icon").count()).toBeGreaterThanOrEqual(14);
+    const last = await rows.first().locator(".money").first().textContent();
+    expect(last).toMatch(/^[\d,]+\.\d{2} GBP$/);
+    await screenshot(page, "markets");
+    await page.locator("[data-testid=markets-search]").fill("eth");
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.locator("[data-testid=markets-search]").fill("sol/usdt");
+    await expect.poll(() => rows.count()).toBe(1);
+    await screenshot(page, "markets-search");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
