@@ -12,6 +12,7 @@ import type { AppEnv } from "./app-env.ts";
 import { ConfigError, getConfig } from "./env.ts";
 import { ApiError, errorBody } from "./errors.ts";
 import { createLogger } from "./logger.ts";
+import { rateLimit } from "./middleware/rate-limit/index.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { requestLog } from "./middleware/request-log/index.ts";
 import { securityHeaders } from "./middleware/security-headers/index.ts";
@@ -104,6 +105,7 @@ export function createApp(options: AppOptions = {}) {
   });
 
   const sessionMiddleware = session();
+  const rateLimitMiddleware = rateLimit();
 
   const register = (prefix: string, routes: RouteDefinition[]) => {
     for (const route of routes) {
@@ -120,6 +122,7 @@ export function createApp(options: AppOptions = {}) {
           await next();
         },
         // WAF and rate limit by class slot in here (security issue), before the session.
+        rateLimitMiddleware,
         sessionMiddleware,
         async function enforceAccess(c, next) {
           if (access === "session") await requireAuth(c);
@@ -153,6 +156,7 @@ export function createApp(options: AppOptions = {}) {
         c.set("routeClass", "public");
         await next();
       },
+      rateLimitMiddleware,
       sessionMiddleware,
       (c) => pages(c),
     );

@@ -30,6 +30,11 @@ export interface Bindings {
   USER_LEDGER: DurableObjectNamespace<import("../durable-objects/user-ledger/user-ledger.ts").UserLedger>;
   BOT: DurableObjectNamespace<import("../durable-objects/bot/bot.ts").Bot>;
   METRICS: DurableObjectNamespace<import("../durable-objects/metrics/metrics.ts").Metrics>;
+  RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter/rate-limiter.ts").RateLimiter>;
+  /** Cloudflare Rate Limiting bindings: coarse per-class flood limits (wrangler.toml [[ratelimits]]). */
+  RATE_LIMIT_PUBLIC?: RateLimit;
+  RATE_LIMIT_AUTHENTICATED?: RateLimit;
+  RATE_LIMIT_OPS?: RateLimit;
   /** Workers Analytics Engine: written when bound, absent locally. */
   ANALYTICS?: AnalyticsEngineDataset;
   ASSETS?: Fetcher;

@@ -1,5 +1,6 @@
 import { Bot } from "../durable-objects/bot/bot.ts";
 import { Metrics } from "../durable-objects/metrics/metrics.ts";
+import { RateLimiter } from "../durable-objects/rate-limiter/rate-limiter.ts";
 import { UserLedger } from "../durable-objects/user-ledger/user-ledger.ts";
 import { createApp } from "./app.ts";
 import { remixFetch } from "./remix.ts";
@@ -19,4 +20,4 @@ const app = createApp({
 });
 
 export default app;
-export { Bot, Metrics, UserLedger };
+export { Bot, Metrics, RateLimiter, UserLedger };

@@ -6,6 +6,7 @@ import { appendAudit } from "../audit/append.ts";
 import type { Services } from "../context.ts";
 import { COMMON_PASSWORDS } from "./common-passwords.ts";
 import { randomToken } from "./crypto.ts";
+import { guardLoginAttempt, recordLoginFailure } from "./login-limits.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password.ts";
 import { revokeOtherSessions } from "./sessions.ts";
 import { SECURITY_CHANGE_LOCK_MS } from "./two-factor.ts";
@@ -120,9 +121,11 @@ export async function checkPassword(
   password: string,
   audit: AuditContext,
 ) {
+  await guardLoginAttempt(services.env, email, audit.ipAddress);
   const user = await findUserByEmail(services, email);
   const check = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !check.ok) {
+    await recordLoginFailure(services.env, email, audit.ipAddress);
     await appendAudit(services.client, {
       event: "login.failed",
       outcome: "failure",

@@ -1,0 +1,45 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../app-env.ts";
+import { ApiError } from "../../errors.ts";
+import { sha256Hex } from "../../services/auth/crypto.ts";
+import { clientIp } from "../../services/auth/guards.ts";
+import { readSessionToken } from "../../services/auth/sessions.ts";
+import { isolateMetrics } from "../../services/metrics/recorder.ts";
+import {
+  CLASS_LIMIT_PERIOD_SECONDS,
+  CLASS_LIMITER_BINDING,
+  CLASS_LIMITS,
+} from "../../services/rate-limit/policies.ts";
+
+/**
+ * Coarse flood protection by route class and identity: the session (hashed) for requests
+ * that carry one, else the client IP. Reads the class the route declared; no path is special.
+ * Exact, per-purpose limits (failed logins, withdrawals) are enforced where those happen.
+ */
+export function rateLimit(): MiddlewareHandler<AppEnv> {
+  return async function rateLimitMiddleware(c, next) {
+    const routeClass = c.get("routeClass") ?? "public";
+    const bindingName = CLASS_LIMITER_BINDING[routeClass];
+    const limiter = bindingName ? c.env[bindingName] : undefined;
+    if (!bindingName || !limiter || routeClass === "static") return next();
+    const token = readSessionToken(c.req.header("Cookie"));
+    const identity = token ? `session:${(await sha256Hex(token)).slice(0, 24)}` : `ip:${clientIp(c)}`;
+    const { success } = await limiter.limit({ key: `${routeClass}:${identity}` });
+    const limit = CLASS_LIMITS[routeClass];
+    c.header("RateLimit-Policy", `${limit};w=${CLASS_LIMIT_PERIOD_SECONDS}`);
+    if (!success) {
+      isolateMetrics.increment("chx_rate_limited_total", { route_class: routeClass, policy: "class" });
+      c.get("logFields").rateLimit = { class: routeClass, identity: identity.split(":")[0] };
+      throw new ApiError(429, "rate_limited", "Too many requests. Slow down and retry shortly.", {
+        headers: {
+          "Retry-After": String(CLASS_LIMIT_PERIOD_SECONDS),
+          "RateLimit-Limit": String(limit),
+          "RateLimit-Remaining": "0",
+          "RateLimit-Reset": String(CLASS_LIMIT_PERIOD_SECONDS),
+          "RateLimit-Policy": `${limit};w=${CLASS_LIMIT_PERIOD_SECONDS}`,
+        },
+      });
+    }
+    await next();
+  };
+}

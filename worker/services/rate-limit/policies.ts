@@ -1,0 +1,38 @@
+import type { RouteClass } from "../../routes.ts";
+import type { Policy } from "./gcra.ts";
+
+/**
+ * Coarse limits per route class, enforced by Cloudflare's Rate Limiting binding (fast,
+ * per location, approximate — fine for flood protection). Identity: the session for
+ * requests that carry one, else the client IP. The numbers live in wrangler.toml
+ * `[[ratelimits]]`; these names map a class to its binding.
+ */
+export const CLASS_LIMITER_BINDING: Record<
+  RouteClass,
+  "RATE_LIMIT_PUBLIC" | "RATE_LIMIT_AUTHENTICATED" | "RATE_LIMIT_OPS" | null
+> = {
+  public: "RATE_LIMIT_PUBLIC",
+  authenticated: "RATE_LIMIT_AUTHENTICATED",
+  ops: "RATE_LIMIT_OPS",
+  static: null,
+};
+/** Must match the class bindings in wrangler.toml (a test compares them). */
+export const CLASS_LIMIT_PERIOD_SECONDS = 10;
+export const CLASS_LIMITS: Record<Exclude<RouteClass, "static">, number> = {
+  public: 300,
+  authenticated: 300,
+  ops: 100,
+};
+
+/**
+ * Exact limits, kept in the RateLimiter Durable Object. Failed logins are limited three ways
+ * so that an attacker cannot lock a victim out for long: per account and IP (tight), per IP
+ * across accounts (credential stuffing), and per account from anywhere (looser; it recovers
+ * continuously — GCRA never locks for longer than its period).
+ */
+export const EXACT_POLICIES = {
+  loginFailuresPerAccountAndIp: { name: "login-account-ip", limit: 5, periodMs: 60_000 },
+  loginFailuresPerIp: { name: "login-ip", limit: 20, periodMs: 60_000 },
+  loginFailuresPerAccount: { name: "login-account", limit: 30, periodMs: 15 * 60_000 },
+  withdrawalsPerUser: { name: "withdrawals", limit: 10, periodMs: 60 * 60_000 },
+} as const satisfies Record<string, Policy>;
