@@ -1,6 +1,12 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ApiClient, errorCode, STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
+import {
+  ApiClient,
+  type ApiResponse,
+  errorCode,
+  STRONG_PASSWORD,
+  uniqueEmail,
+} from "../support/api-client.ts";
 
 const ORIGIN = "http://example.com";
 let ipCounter = 0;
@@ -30,7 +36,7 @@ describe("failed-login limits", () => {
     await clientFrom(freshIp()).post("/api/v1/auth/signup", { email, password: STRONG_PASSWORD });
     const attacker = clientFrom(freshIp());
     const statuses: number[] = [];
-    let limited: Awaited<ReturnType<typeof attacker.post>> | undefined;
+    let limited: ApiResponse | undefined;
     for (let attempt = 0; attempt < 40; attempt++) {
       const response = await attacker.post("/api/v1/auth/login", {
         email,
