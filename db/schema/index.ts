@@ -3,3 +3,4 @@ export * from "./recovery-codes.ts";
 export * from "./sessions.ts";
 export * from "./users.ts";
 export * from "./ledger.ts";
+export * from "./withdrawals.ts";
