@@ -3,7 +3,7 @@ import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
 import { findUserByEmail } from "../services/auth/accounts.ts";
 import { clientIp, requireOperator } from "../services/auth/guards.ts";
-import { userLedger } from "../services/ledger/client.ts";
+import { serverTiming, userLedger } from "../services/ledger/client.ts";
 import { reconcileLedger } from "../services/ledger/reconcile.ts";
 import {
   amountField,
@@ -47,7 +47,10 @@ export const opsLedgerRoutes = defineRoutes([
           fields: { email: "no user has this email address" },
         });
       }
-      const receipt = await userLedger(c.env, user.id).opsDeposit({
+      const ledger = userLedger(c.env, user.id, {
+        onTiming: (timing) => c.header("Server-Timing", serverTiming(timing)),
+      });
+      const receipt = await ledger.opsDeposit({
         idempotencyKey: key,
         asset: body.asset,
         amountMinor: amountMinorOfBody(body),

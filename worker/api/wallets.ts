@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRoutes } from "../routes.ts";
 import { requireUser } from "../services/auth/guards.ts";
-import { userLedger } from "../services/ledger/client.ts";
+import { serverTiming, userLedger } from "../services/ledger/client.ts";
 import {
   amountField,
   amountMinorOfBody,
@@ -34,7 +34,10 @@ export const walletRoutes = defineRoutes([
       const user = await requireUser(c);
       const key = requireIdempotencyKey(c);
       const body = await parseJsonBody(c, paperDepositBody);
-      const receipt = await userLedger(c.env, user.id).paperDeposit({
+      const ledger = userLedger(c.env, user.id, {
+        onTiming: (timing) => c.header("Server-Timing", serverTiming(timing)),
+      });
+      const receipt = await ledger.paperDeposit({
         // The client's keys live in their own namespace: no client key can ever collide with
         // a key the platform uses internally for the same user (orders, bots, fills).
         idempotencyKey: `api:${key}`,

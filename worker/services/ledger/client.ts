@@ -6,6 +6,7 @@ import type {
   FillCommand,
   Input,
   LedgerOutcome,
+  LedgerTiming,
   OpsDepositCommand,
   OrderHoldCommand,
   OrderReleaseCommand,
@@ -45,9 +46,19 @@ export interface UserLedgerClient {
   entries(query: EntryQuery): Promise<{ entries: EntryView[]; nextBeforeSequence: number | null }>;
 }
 
-export function userLedger(env: Pick<Bindings, "USER_LEDGER">, userId: string): UserLedgerClient {
+export interface UserLedgerOptions {
+  /** Receives where a movement's time went (the route turns it into a Server-Timing header). */
+  onTiming?: (timing: LedgerTiming & { rpcMs: number }) => void;
+}
+
+export function userLedger(
+  env: Pick<Bindings, "USER_LEDGER">,
+  userId: string,
+  options: UserLedgerOptions = {},
+): UserLedgerClient {
   const stub = (): UserLedgerStub => env.USER_LEDGER.get(env.USER_LEDGER.idFromName(userId));
-  const call = <T>(run: (ledger: UserLedgerStub) => Promise<LedgerOutcome<T>>) => callLedger(stub, run);
+  const call = <T>(run: (ledger: UserLedgerStub) => Promise<LedgerOutcome<T>>) =>
+    callLedger(stub, run, options.onTiming);
   return {
     paperDeposit: (input) => call((ledger) => ledger.paperDeposit({ ...input, userId })),
     opsDeposit: (input) => call((ledger) => ledger.opsDeposit({ ...input, userId })),
@@ -67,10 +78,12 @@ export function userLedger(env: Pick<Bindings, "USER_LEDGER">, userId: string): 
 async function callLedger<T>(
   stub: () => UserLedgerStub,
   run: (ledger: UserLedgerStub) => Promise<LedgerOutcome<T>>,
+  onTiming: UserLedgerOptions["onTiming"],
 ): Promise<T> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= MAX_RPC_ATTEMPTS; attempt++) {
     let outcome: LedgerOutcome<T>;
+    const startedMs = performance.now();
     try {
       // A fresh stub per attempt: a stub that saw a disconnect stays broken.
       outcome = await run(stub());
@@ -80,7 +93,10 @@ async function callLedger<T>(
       if (isRetryable(error) || isOverloaded(error)) throw new DependencyUnavailableError("ledger", error);
       throw error;
     }
-    if (outcome.ok) return outcome.value;
+    if (outcome.ok) {
+      if (outcome.timing && onTiming) onTiming({ ...outcome.timing, rpcMs: performance.now() - startedMs });
+      return outcome.value;
+    }
     const { status, code, message, fields } = outcome.error;
     throw new ApiError(status, code, message, fields ? { fields } : undefined);
   }
@@ -95,4 +111,16 @@ function isOverloaded(error: unknown): boolean {
   return (
     typeof error === "object" && error !== null && (error as { overloaded?: unknown }).overloaded === true
   );
+}
+
+/** `Server-Timing` for a movement: clients (and the ledger benchmark) see where the time went. */
+export function serverTiming(timing: LedgerTiming & { rpcMs: number }): string {
+  const ms = (value: number) => value.toFixed(1);
+  return [
+    `ledger;dur=${ms(timing.rpcMs)};desc="Durable Object round trip"`,
+    `ledger-queue;dur=${ms(timing.queueMs)}`,
+    `ledger-read;dur=${ms(timing.readMs)}`,
+    `ledger-write;dur=${ms(timing.writeMs)}`,
+    `ledger-group;desc="${timing.groupSize}"`,
+  ].join(", ");
 }

@@ -139,7 +139,21 @@ export interface LedgerFailure {
   fields?: Record<string, string>;
 }
 
-export type LedgerOutcome<T> = { ok: true; value: T } | { ok: false; error: LedgerFailure };
+/** Where a movement's time went inside its Durable Object (milliseconds). */
+export interface LedgerTiming {
+  /** Waiting behind earlier groups of the same user. */
+  queueMs: number;
+  /** The group's read batch (balances, keys, holds). */
+  readMs: number;
+  /** The group's write batch (one transaction). */
+  writeMs: number;
+  /** Movements committed together in that batch. */
+  groupSize: number;
+}
+
+export type LedgerOutcome<T> =
+  | { ok: true; value: T; timing?: LedgerTiming }
+  | { ok: false; error: LedgerFailure };
 
 export function failure(
   status: LedgerFailure["status"],

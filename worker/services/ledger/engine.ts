@@ -7,6 +7,7 @@ import {
   hashedRequest,
   type LedgerCommand,
   type LedgerOutcome,
+  type LedgerTiming,
 } from "./commands.ts";
 import type { LedgerConfig } from "./config.ts";
 import { entryIdFor, requestHashOf } from "./idempotency.ts";
@@ -64,6 +65,7 @@ interface Pending {
   requestHash: string;
   attempts: number;
   auditRaces: number;
+  submittedAtMs: number;
   resolve: (outcome: LedgerOutcome<LedgerReceipt>) => void;
 }
 
@@ -99,7 +101,15 @@ export class UserLedgerEngine {
       requestHashOf(hashedRequest(command)),
     ]);
     return new Promise((resolve) => {
-      this.#queue.push({ command, entryId, requestHash, attempts: 0, auditRaces: 0, resolve });
+      this.#queue.push({
+        command,
+        entryId,
+        requestHash,
+        attempts: 0,
+        auditRaces: 0,
+        submittedAtMs: performance.now(),
+        resolve,
+      });
       if (!this.#pumping) void this.#pump();
     });
   }
@@ -151,9 +161,11 @@ export class UserLedgerEngine {
     const first = group[0];
     assert(first !== undefined, "empty group");
     const userId = first.command.userId;
+    const startedAtMs = performance.now();
     let answers: Map<Pending, LedgerOutcome<LedgerReceipt>>;
+    let timing: Omit<LedgerTiming, "queueMs">;
     try {
-      answers = await this.#planAndWrite(userId, group, this.#now());
+      ({ answers, timing } = await this.#planAndWrite(userId, group, this.#now()));
     } catch (error) {
       if (error instanceof LedgerInvariantError) {
         // A bug, not a database problem: refuse loudly, write nothing, never retry blindly.
@@ -177,7 +189,8 @@ export class UserLedgerEngine {
     for (const pending of group) {
       const answer = answers.get(pending);
       assert(answer !== undefined, "a command in the group got no answer");
-      pending.resolve(answer);
+      const queueMs = round(startedAtMs - pending.submittedAtMs);
+      pending.resolve(answer.ok ? { ...answer, timing: { ...timing, queueMs } } : answer);
     }
     return 0;
   }
@@ -229,7 +242,8 @@ export class UserLedgerEngine {
     userId: string,
     group: Pending[],
     nowMs: number,
-  ): Promise<Map<Pending, LedgerOutcome<LedgerReceipt>>> {
+  ): Promise<{ answers: Map<Pending, LedgerOutcome<LedgerReceipt>>; timing: Omit<LedgerTiming, "queueMs"> }> {
+    const readStartedMs = performance.now();
     const holdIds = new Set<string>();
     for (const { command } of group) {
       if ("holdId" in command) holdIds.add(command.holdId);
@@ -243,6 +257,7 @@ export class UserLedgerEngine {
         : null,
       needsAuditHead: group.some((pending) => pending.command.kind === "ops_deposit"),
     });
+    const readMs = round(performance.now() - readStartedMs);
     const answers = new Map<Pending, LedgerOutcome<LedgerReceipt>>();
     const planned = new Map<string, Movement>();
     const movements: Movement[] = [];
@@ -268,11 +283,17 @@ export class UserLedgerEngine {
       movements.push(outcome.movement);
       answers.set(pending, { ok: true, value: outcome.movement.receipt });
     }
+    const writeStartedMs = performance.now();
     if (movements.length > 0) {
       await this.database.batch(await movementStatements(movements, loaded.auditHead), "write");
     }
-    return answers;
+    const writeMs = round(performance.now() - writeStartedMs);
+    return { answers, timing: { readMs, writeMs, groupSize: movements.length } };
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 /** Same key: the same request gets the first receipt again, another request is a conflict. */
