@@ -4,3 +4,4 @@ export * from "./sessions.ts";
 export * from "./users.ts";
 export * from "./ledger.ts";
 export * from "./withdrawals.ts";
+export * from "./orders.ts";

@@ -1,0 +1,130 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { minorUnits, smallInteger } from "./types.ts";
+import { users } from "./users.ts";
+
+/**
+ * Spot orders and their fills (worker/services/trading/ explains the rules). A user's rows are
+ * written only by that user's UserOrders Durable Object; money never lives here — every amount
+ * on an order is mirrored by a hold or a fill in the user's ledger, keyed by the order id.
+ *
+ * Prices are quote minor units per whole base unit; quantities base minor units; quote
+ * amounts and fees quote minor units (see worker/services/markets/symbols.ts).
+ */
+
+const MODE_VALUES = sql.raw("('live', 'paper')");
+const STATUS_VALUES = sql.raw("('open', 'partially_filled', 'filled', 'cancelled', 'rejected')");
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    /** The client's Idempotency-Key: a retry finds the order instead of placing another. */
+    clientKey: text("client_key").notNull(),
+    /** SHA-256 of the canonical order: the same key with another order is a conflict. */
+    requestHash: text("request_hash").notNull(),
+    mode: text("mode", { enum: ["live", "paper"] }).notNull(),
+    /** The ledger venue that executes it: "simulated" for paper, "binance" for live. */
+    venue: text("venue").notNull(),
+    symbol: text("symbol").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    type: text("type", { enum: ["market", "limit"] }).notNull(),
+    /** Limit price; null for market orders. */
+    price: minorUnits("price"),
+    /** Requested base quantity; null for a market buy sized by quote amount. */
+    quantity: minorUnits("quantity"),
+    /** Requested quote amount of a market buy; null otherwise. */
+    quoteAmount: minorUnits("quote_amount"),
+    /** What the ledger holds for the order (the order id is the hold id). */
+    holdAsset: text("hold_asset").notNull(),
+    holdAmount: minorUnits("hold_amount").notNull(),
+    /** Fee rates fixed when the order was placed, as decimal strings ("0.0010"). */
+    makerRate: text("maker_rate").notNull(),
+    takerRate: text("taker_rate").notNull(),
+    feeAsset: text("fee_asset").notNull(),
+    status: text("status", {
+      enum: ["open", "partially_filled", "filled", "cancelled", "rejected"],
+    }).notNull(),
+    /** Why an order was rejected or closed without filling in full (a stable code). */
+    reason: text("reason"),
+    filledQuantity: minorUnits("filled_quantity").notNull(),
+    /** Sum of the fills' quote amounts, rounded once over the whole order (buys up, sells down). */
+    filledQuote: minorUnits("filled_quote").notNull(),
+    /**
+     * What that rounding added (buys) or dropped (sells), in quote minor units x 10^baseScale,
+     * always below 10^baseScale: the exact value of the fills is recoverable without storing
+     * a product that could overflow 64 bits.
+     */
+    quoteRemainder: minorUnits("quote_remainder").notNull(),
+    /** Quote value filled as maker and as taker: the fee is computed from both, once per order. */
+    makerQuote: minorUnits("maker_quote").notNull(),
+    takerQuote: minorUnits("taker_quote").notNull(),
+    fee: minorUnits("fee").notNull(),
+    fillCount: smallInteger("fill_count").notNull(),
+    /** The market was checked against this resting order up to here (Unix ms). */
+    checkedUntilMs: smallInteger("checked_until_ms").notNull(),
+    /**
+     * A step in flight (JSON): written before the ledger is called, cleared in the same batch
+     * that records the outcome, so a crash in between is resumed with the same ledger keys.
+     */
+    pending: text("pending"),
+    createdAtMs: smallInteger("created_at_ms").notNull(),
+    updatedAtMs: smallInteger("updated_at_ms").notNull(),
+    closedAtMs: smallInteger("closed_at_ms"),
+  },
+  (table) => [
+    uniqueIndex("orders_user_client_key_unique").on(table.userId, table.clientKey),
+    index("orders_user_created_idx").on(table.userId, table.createdAtMs),
+    index("orders_user_status_idx").on(table.userId, table.status),
+    check("orders_mode", sql`${table.mode} IN ${MODE_VALUES}`),
+    check("orders_status", sql`${table.status} IN ${STATUS_VALUES}`),
+    check(
+      "orders_amounts_non_negative",
+      sql`${table.filledQuantity} >= 0 AND ${table.filledQuote} >= 0 AND ${table.fee} >= 0 AND ${table.holdAmount} >= 0`,
+    ),
+    check("orders_sized_once", sql`(${table.quantity} IS NULL) != (${table.quoteAmount} IS NULL)`),
+  ],
+);
+
+export const trades = sqliteTable(
+  "trades",
+  {
+    /** `<order id>.<fill number>.<level>`: deterministic, so recording a fill twice is a no-op. */
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    mode: text("mode", { enum: ["live", "paper"] }).notNull(),
+    symbol: text("symbol").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    liquidity: text("liquidity", { enum: ["maker", "taker"] }).notNull(),
+    price: minorUnits("price").notNull(),
+    quantity: minorUnits("quantity").notNull(),
+    quoteAsset: text("quote_asset").notNull(),
+    quote: minorUnits("quote").notNull(),
+    feeAsset: text("fee_asset").notNull(),
+    fee: minorUnits("fee").notNull(),
+    /** Which settlement of the order this trade belongs to (1, 2, …). */
+    fillNumber: integer("fill_number", { mode: "number" }).notNull(),
+    /** The ledger entry that settled it. */
+    ledgerEntryId: text("ledger_entry_id").notNull(),
+    createdAtMs: smallInteger("created_at_ms").notNull(),
+  },
+  (table) => [
+    index("trades_user_created_idx").on(table.userId, table.createdAtMs),
+    index("trades_order_idx").on(table.orderId),
+    check("trades_mode", sql`${table.mode} IN ${MODE_VALUES}`),
+    check("trades_positive", sql`${table.quantity} > 0 AND ${table.price} > 0 AND ${table.fee} >= 0`),
+  ],
+);
+
+export type OrderRow = typeof orders.$inferSelect;
+export type NewOrderRow = typeof orders.$inferInsert;
+export type TradeRow = typeof trades.$inferSelect;
+export type NewTradeRow = typeof trades.$inferInsert;
