@@ -6,8 +6,10 @@ import { marketRoutes } from "./api/markets.ts";
 import { metricsRoutes } from "./api/metrics.ts";
 import { opsRoutes } from "./api/ops.ts";
 import { opsLedgerRoutes } from "./api/ops-ledger.ts";
+import { orderRoutes } from "./api/orders.ts";
 import { staticRoutes } from "./api/static.ts";
 import { walletRoutes } from "./api/wallets.ts";
+import { withdrawalRoutes } from "./api/withdrawals.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ConfigError, getConfig } from "./env.ts";
 import { ApiError, errorBody } from "./errors.ts";
@@ -143,6 +145,8 @@ export function createApp(options: AppOptions = {}) {
   register(API_PREFIX, ledgerRoutes);
   register(API_PREFIX, opsLedgerRoutes);
   register(API_PREFIX, marketRoutes);
+  register(API_PREFIX, orderRoutes);
+  register(API_PREFIX, withdrawalRoutes);
 
   app.all(`${API_PREFIX}/*`, (c) => {
     throw new ApiError(404, "not_found", `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`);

@@ -28,6 +28,12 @@ import {
   readWallets,
 } from "../../worker/services/ledger/store.ts";
 import { decideTotp, recordSecondFactorFailure, type TotpDecision } from "./totp-guard.ts";
+import {
+  releaseVelocity,
+  reserveVelocity,
+  type VelocityDecision,
+  type VelocityRequest,
+} from "./withdrawal-velocity.ts";
 
 /**
  * One per user (id from the user id): the only writer of that user's balances. Money
@@ -106,6 +112,15 @@ export class UserLedger extends DurableObject<Bindings> {
   /** Accepts a TOTP step at most once per user, and throttles failures. */
   async consumeTotpStep(input: { matchedStep: number | null; nowMs: number }): Promise<TotpDecision> {
     return decideTotp(this.ctx.storage, input);
+  }
+
+  /** Checks and reserves withdrawal velocity in one serialised step (see withdrawal-velocity.ts). */
+  async reserveWithdrawalVelocity(request: VelocityRequest): Promise<VelocityDecision> {
+    return reserveVelocity(this.ctx.storage, request);
+  }
+
+  async releaseWithdrawalVelocity(withdrawalId: string): Promise<void> {
+    await releaseVelocity(this.ctx.storage, withdrawalId);
   }
 
   async recordTotpFailure(nowMs: number): Promise<void> {
