@@ -1,12 +1,15 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { listRecentAudit } from "../../worker/services/audit/recent.ts";
 import { checkReadiness } from "../../worker/services/health.ts";
 import { collectMetrics } from "../../worker/services/metrics/scrape.ts";
 import { runReconciliation } from "../../worker/services/ops/reconciliation.ts";
+import { listWithdrawalsByStatus, transitionWithdrawal } from "../../worker/services/withdrawals/service.ts";
+import { FormError } from "../components/form.tsx";
+import { Money } from "../components/money.tsx";
 import { withDependencies } from "../utils/dependencies.server.ts";
-import { requirePageAuth } from "../utils/session.server.ts";
+import { auditContext, requirePageAuth, toActionFailure } from "../utils/session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Operations · CoinHubX" }];
 
@@ -20,18 +23,25 @@ function sum(
     .reduce((total, entry) => total + entry.value, 0);
 }
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+async function requireOperatorPage(request: Request, context: LoaderFunctionArgs["context"]) {
   const { user } = await withDependencies(() => requirePageAuth(context, request));
   // Operators only; everyone else sees the same 404 as for any unknown page.
   if (user.role !== "operator") throw data(null, { status: 404, statusText: "Not Found" });
+  return user;
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireOperatorPage(request, context);
   const services = context.services;
-  const [readiness, series, reconciliation, audit] = await Promise.all([
+  const [readiness, series, reconciliation, audit, pendingWithdrawals] = await Promise.all([
     checkReadiness(services),
     collectMetrics(services),
     withDependencies(() => runReconciliation(services)),
     withDependencies(() => listRecentAudit(services.client, 25)),
+    withDependencies(() => listWithdrawalsByStatus(services, ["held", "approved", "processing"])),
   ]);
   return {
+    pendingWithdrawals,
     readiness,
     figures: {
       requests: sum(series, "chx_http_requests_total"),
@@ -51,6 +61,36 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
+const WITHDRAWAL_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireOperatorPage(request, context);
+  const form = await request.formData();
+  const transition = String(form.get("transition") ?? "");
+  if (!(WITHDRAWAL_ACTIONS as readonly string[]).includes(transition)) {
+    return { error: { code: "invalid_request", message: "Unknown action." } };
+  }
+  const reference = String(form.get("transactionReference") ?? "").trim();
+  try {
+    const withdrawal = await transitionWithdrawal(
+      context.services,
+      String(form.get("withdrawalId") ?? ""),
+      transition as (typeof WITHDRAWAL_ACTIONS)[number],
+      { actor: `operator:${user.id}`, ...(reference ? { transactionReference: reference } : {}) },
+      auditContext(context),
+    );
+    return { done: withdrawal };
+  } catch (error) {
+    return toActionFailure(error);
+  }
+}
+
+const NEXT_ACTIONS: Record<string, readonly (typeof WITHDRAWAL_ACTIONS)[number][]> = {
+  held: ["approve", "reject"],
+  approved: ["process", "reject"],
+  processing: ["complete", "fail"],
+};
+
 const FIGURE_LABELS: Record<string, string> = {
   requests: "Requests",
   serverErrors: "5xx responses",
@@ -63,7 +103,9 @@ const FIGURE_LABELS: Record<string, string> = {
 };
 
 export default function Ops() {
-  const { readiness, figures, wafBlocks, reconciliation, audit } = useLoaderData<typeof loader>();
+  const { readiness, figures, wafBlocks, reconciliation, audit, pendingWithdrawals } =
+    useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
   return (
     <section className="stack">
       <header className="page-header">
@@ -130,6 +172,63 @@ export default function Ops() {
             ))}
           </tbody>
         </table>
+      </article>
+
+      <article className="panel" data-testid="ops-withdrawals">
+        <h2>Pending withdrawals</h2>
+        <FormError error={result && "error" in result ? result.error : undefined} />
+        {pendingWithdrawals.length === 0 ? (
+          <p className="muted">No withdrawal waits for an operator.</p>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Requested (UTC)</th>
+                <th scope="col">Amount</th>
+                <th scope="col">To</th>
+                <th scope="col">Status</th>
+                <th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {pendingWithdrawals.map((withdrawal) => (
+                <tr key={withdrawal.id}>
+                  <td>{withdrawal.createdAt.replace("T", " ").slice(0, 19)}</td>
+                  <td className="numeric">
+                    <Money value={withdrawal.amount} unit={withdrawal.asset} />
+                  </td>
+                  <td>
+                    <code>…{withdrawal.address.slice(-10)}</code>
+                  </td>
+                  <td>{withdrawal.status}</td>
+                  <td>
+                    <Form method="post" className="inline-actions">
+                      <input type="hidden" name="withdrawalId" value={withdrawal.id} />
+                      {withdrawal.status === "processing" ? (
+                        <input
+                          name="transactionReference"
+                          placeholder="Transaction reference"
+                          maxLength={200}
+                        />
+                      ) : null}
+                      {(NEXT_ACTIONS[withdrawal.status] ?? []).map((transition) => (
+                        <button
+                          key={transition}
+                          className="button button-secondary button-small"
+                          name="transition"
+                          value={transition}
+                          type="submit"
+                        >
+                          {transition}
+                        </button>
+                      ))}
+                    </Form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </article>
 
       <article className="panel">

@@ -37,6 +37,7 @@ describe("the Ops page", () => {
     const html = await response.text();
     expect(html).toContain('data-testid="ops-health"');
     expect(html).toContain('data-testid="ops-reconciliation"');
+    expect(html).toContain('data-testid="ops-withdrawals"');
     expect(html).toContain("all checks pass");
     expect(html).toContain("account.signup");
     expect(html).toContain(">Operations</a>");
