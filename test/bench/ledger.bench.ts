@@ -1,3 +1,4 @@
+import { createDatabaseClient } from "../../db/client.ts";
 import { type RunningStack, startStack } from "../support/stack.ts";
 import { percentile } from "./load.ts";
 
@@ -265,6 +266,32 @@ function gbp(minor: bigint): string {
   return `${minor / 100n}.${(minor % 100n).toString().padStart(2, "0")}`;
 }
 
+/**
+ * The database alone, for scale: empty write transactions (BEGIN IMMEDIATE; SELECT 1; COMMIT)
+ * from `clients` concurrent clients straight to the local libSQL server. A movement needs two
+ * batches (read, write) plus the session lookup, so this bounds what the API can reach here.
+ */
+async function databaseCeiling(stack: RunningStack, clients: number): Promise<Measured> {
+  const database = createDatabaseClient({
+    url: stack.libsqlUrl,
+    authToken: stack.libsqlAuthToken,
+    timeoutMs: 10_000,
+  });
+  try {
+    return await run(
+      clients,
+      3_000,
+      async () => {
+        await database.batch(["SELECT 1"], "write");
+        return 200;
+      },
+      200,
+    );
+  } finally {
+    database.close();
+  }
+}
+
 const stack = await startStack({ vars: { LOG_LEVEL: "warn" } });
 loopbackOnly(stack.baseUrl);
 try {
@@ -312,6 +339,8 @@ try {
     200,
   );
 
+  const ceiling = await databaseCeiling(stack, USERS);
+
   console.log(`(a) one hot user, ${HOT_CLIENTS} concurrent clients, up to ${HOT_MOVEMENTS} paper deposits …`);
   const hotTimings = newTimings();
   const hotRun = await run(HOT_CLIENTS, HOT_MOVEMENTS, (client, sequence) =>
@@ -349,8 +378,9 @@ try {
     [`(a) 1 hot user x ${HOT_CLIENTS} clients`]: row(hotRun),
     [`(b) ${USERS} users in parallel`]: row(spreadRun),
   });
-  console.log("reads on the same path for comparison (16 clients, 16 users)");
+  console.log("for scale: the database alone, and reads on the same path (16 clients, 16 users)");
   console.table({
+    [`libSQL server alone: empty write batches, ${USERS} clients`]: row(ceiling),
     "GET /api/v1/me (middleware + session lookup)": row(me),
     "GET /api/v1/wallets (+ Durable Object + 1 read)": row(wallets),
   });

@@ -431,6 +431,30 @@ describe("UserLedger: restarts", () => {
     expect(await entryCount(user.id)).toBe(1);
   });
 
+  it("the daily paper cap holds across a restart (the counter is reloaded from the records)", async () => {
+    const { user, ledger } = await freshUser();
+    const stub = env.USER_LEDGER.get(env.USER_LEDGER.idFromName(user.id));
+    await ledger.paperDeposit({ idempotencyKey: key(), asset: "GBP", amountMinor: gbp("900000") });
+    await evictDurableObject(stub);
+    expect(
+      await refusal(
+        ledger.paperDeposit({ idempotencyKey: key(), asset: "BTC", amountMinor: btc("2.00000001") }),
+      ),
+    ).toEqual({ status: 403, code: "paper_deposit_limit_exceeded" });
+    await ledger.paperDeposit({ idempotencyKey: key(), asset: "BTC", amountMinor: btc("2") }); // 100,000 GBP-equivalent
+    expect(
+      await refusal(ledger.paperDeposit({ idempotencyKey: key(), asset: "GBP", amountMinor: gbp("0.01") })),
+    ).toEqual({ status: 403, code: "paper_deposit_limit_exceeded" });
+    // Live money is not paper money: the cap does not apply to it.
+    await ledger.opsDeposit({
+      idempotencyKey: key("ops"),
+      asset: "GBP",
+      amountMinor: gbp("5000000"),
+      reference: "big-transfer",
+      audit: { actor: "test", requestId: null, ipAddress: null },
+    });
+  });
+
   it("everything above reconciles", async () => {
     const report = await reconcileLedger(db);
     expect(report.checks.filter((check) => !check.ok)).toEqual([]);

@@ -77,6 +77,15 @@ export class UserLedgerEngine {
   readonly #now: () => number;
   readonly #queue: Pending[] = [];
   #pumping = false;
+  /**
+   * Paper deposited today (GBP-equivalent), per user: an exact counter held by the one writer.
+   * Summing the day's deposits costs a scan of them, which grows all day long and would stall
+   * the database for a busy user; so the sum is read from libSQL once per instance and day,
+   * then kept up to date after each committed batch, and dropped after any failed write (whose
+   * outcome may be unknown) so the next group reads it again. Balances are still read for
+   * every group: the counter only gates the faucet.
+   */
+  readonly #paperToday = new Map<string, { dayStartMs: number; gbpMinor: bigint }>();
 
   constructor(options: EngineOptions) {
     this.database = options.database;
@@ -248,15 +257,20 @@ export class UserLedgerEngine {
     for (const { command } of group) {
       if ("holdId" in command) holdIds.add(command.holdId);
     }
+    const dayStartMs = utcDayStartMs(nowMs);
+    const hasPaperDeposit = group.some((pending) => pending.command.kind === "paper_deposit");
+    const cachedDay = this.#paperToday.get(userId);
+    const knownDayTotal = cachedDay?.dayStartMs === dayStartMs ? cachedDay.gbpMinor : null;
+    // Forget the counter until this group has committed: a failed write leaves it unknown.
+    this.#paperToday.delete(userId);
     const loaded = await loadState(this.database, {
       userId,
       entryIds: [...new Set(group.map((pending) => pending.entryId))],
       holdIds: [...holdIds],
-      paperDaySinceMs: group.some((pending) => pending.command.kind === "paper_deposit")
-        ? utcDayStartMs(nowMs)
-        : null,
+      paperDaySinceMs: hasPaperDeposit && knownDayTotal === null ? dayStartMs : null,
       needsAuditHead: group.some((pending) => pending.command.kind === "ops_deposit"),
     });
+    if (knownDayTotal !== null) loaded.state.paperDepositedTodayGbpMinor = knownDayTotal;
     const readMs = round(performance.now() - readStartedMs);
     const answers = new Map<Pending, LedgerOutcome<LedgerReceipt>>();
     const planned = new Map<string, Movement>();
@@ -288,6 +302,9 @@ export class UserLedgerEngine {
       await this.database.batch(await movementStatements(movements, loaded.auditHead), "write");
     }
     const writeMs = round(performance.now() - writeStartedMs);
+    if (hasPaperDeposit || knownDayTotal !== null) {
+      this.#paperToday.set(userId, { dayStartMs, gbpMinor: state.paperDepositedTodayGbpMinor });
+    }
     return { answers, timing: { readMs, writeMs, groupSize: movements.length } };
   }
 }
