@@ -145,6 +145,9 @@ export default function Wallet() {
             <span className="mode-badge mode-live">LIVE</span> Live book
           </h2>
           <BookTable mode="live" wallets={wallets} />
+          <p>
+            <Link to="/withdraw">Withdraw to a whitelisted address</Link>
+          </p>
         </article>
         <article className="panel">
           <h2>
