@@ -31,6 +31,7 @@ export interface Bindings {
   BOT: DurableObjectNamespace<import("../durable-objects/bot/bot.ts").Bot>;
   METRICS: DurableObjectNamespace<import("../durable-objects/metrics/metrics.ts").Metrics>;
   RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter/rate-limiter.ts").RateLimiter>;
+  USER_ORDERS: DurableObjectNamespace<import("../durable-objects/user-orders/user-orders.ts").UserOrders>;
   /** Cloudflare Rate Limiting bindings: coarse per-class flood limits (wrangler.toml [[ratelimits]]). */
   RATE_LIMIT_PUBLIC?: RateLimit;
   RATE_LIMIT_AUTHENTICATED?: RateLimit;

@@ -2,6 +2,7 @@ import { Bot } from "../durable-objects/bot/bot.ts";
 import { Metrics } from "../durable-objects/metrics/metrics.ts";
 import { RateLimiter } from "../durable-objects/rate-limiter/rate-limiter.ts";
 import { UserLedger } from "../durable-objects/user-ledger/user-ledger.ts";
+import { UserOrders } from "../durable-objects/user-orders/user-orders.ts";
 import { createApp } from "./app.ts";
 import { remixFetch } from "./remix.ts";
 import { clientIp } from "./services/auth/guards.ts";
@@ -20,4 +21,4 @@ const app = createApp({
 });
 
 export default app;
-export { Bot, Metrics, RateLimiter, UserLedger };
+export { Bot, Metrics, RateLimiter, UserLedger, UserOrders };

@@ -1,0 +1,593 @@
+import type { Database } from "../../../db/client.ts";
+import type { NewTradeRow } from "../../../db/schema/orders.ts";
+import { ApiError } from "../../errors.ts";
+import type { Logger } from "../../logger.ts";
+import { ASSETS, type AssetCode } from "../ledger/assets.ts";
+import type { UserLedgerClient } from "../ledger/client.ts";
+import { requestHashOf } from "../ledger/idempotency.ts";
+import { MARKETS } from "../markets/symbols.ts";
+import { accrue, consumedFromHold, NO_PROGRESS, type Progress } from "./execution.ts";
+import { type FeeSchedule, feeScheduleFor, ratesOf, spendableAfterFees } from "./fees.ts";
+import {
+  type DeskFailure,
+  type DeskOutcome,
+  type OrderRecord,
+  type OrderRequest,
+  type OrderView,
+  orderView,
+  RESTING_STATUSES,
+} from "./model.ts";
+import { holdFor } from "./sizing.ts";
+import {
+  activeOrders,
+  commitOrder,
+  findOrder,
+  findOrderByClientKey,
+  insertOrder,
+  liveVolume30dGbpMinor,
+  MAX_ACTIVE_ORDERS,
+  saveOrder,
+} from "./store.ts";
+import { type Execution, type ExecutionVenue, type RestingOrder, VenueUnavailableError } from "./venue.ts";
+
+/**
+ * One user's order desk: the only writer of that user's orders, run inside their UserOrders
+ * Durable Object (which serialises every call). It owns each order's life and its money:
+ *
+ *   place    record the order -> hold its funds -> ask the venue what executes now ->
+ *            record that plan -> settle the fill -> release what is left if the order is done
+ *   check    for each resting order, ask the venue what filled since the last check -> settle
+ *   cancel   release exactly what the hold still has
+ *
+ * Every ledger call carries a key derived from the order id and the step
+ * (`order:<id>:hold`, `order:<id>:fill:<n>`, `order:<id>:release`), and every amount it sends
+ * was written to the order's `pending` step before the call. A crash anywhere is resumed by
+ * running the recorded step again: the ledger answers a repeated key with its first receipt,
+ * so nothing is applied twice, and trade ids are deterministic, so nothing is recorded twice.
+ */
+
+export interface DeskDependencies {
+  db: Database;
+  /** The user's ledger (bound to the same user as the desk). */
+  ledger: UserLedgerClient;
+  /** The venue for a mode; throws (live_unavailable) for a mode that cannot trade. */
+  venueFor: (mode: OrderRecord["mode"]) => ExecutionVenue;
+  now: () => number;
+  newId: () => string;
+  logger?: Logger | undefined;
+}
+
+/** A step in flight, as written to `orders.pending`. */
+type Pending = { stage: "hold" } | { stage: "submit" } | { stage: "settle"; plan: SettlementPlan };
+
+interface SettlementPlan {
+  fill: {
+    number: number;
+    spentMinor: bigint;
+    received: { asset: AssetCode; amountMinor: bigint };
+    fee: { asset: AssetCode; amountMinor: bigint };
+  } | null;
+  release: boolean;
+  trades: Omit<NewTradeRow, "ledgerEntryId">[];
+  /** The order once the step is done (with `pending` null). */
+  after: OrderRecord;
+}
+
+/** Fee schedules are a function of 30-day volume: a minute old is fresh enough. */
+const SCHEDULE_TTL_MS = 60_000;
+/** Bound on the resume loop: hold -> submit -> settle is three steps. */
+const MAX_STEPS = 4;
+
+export class OrderDesk {
+  #schedule: { value: FeeSchedule; atMs: number } | null = null;
+
+  constructor(
+    readonly userId: string,
+    private readonly deps: DeskDependencies,
+  ) {}
+
+  async place(request: OrderRequest): Promise<DeskOutcome<OrderView>> {
+    if (request.userId !== this.userId)
+      return failed(400, "invalid_request", "This desk belongs to another user.");
+    const requestHash = await requestHashOf({
+      mode: request.mode,
+      symbol: request.symbol,
+      side: request.side,
+      type: request.type,
+      quantityMinor: request.quantityMinor,
+      quoteAmountMinor: request.quoteAmountMinor,
+      priceMinor: request.priceMinor,
+    });
+    return this.#guard(async () => {
+      const existing = await findOrderByClientKey(this.deps.db, this.userId, request.clientKey);
+      if (existing) {
+        if (existing.requestHash !== requestHash) {
+          return failed(
+            409,
+            "idempotency_conflict",
+            "This Idempotency-Key was already used with a different order.",
+          );
+        }
+        return outcomeOf(await this.#advance(existing));
+      }
+      const active = await activeOrders(this.deps.db, this.userId);
+      if (active.length >= MAX_ACTIVE_ORDERS) {
+        return failed(
+          409,
+          "too_many_open_orders",
+          `At most ${MAX_ACTIVE_ORDERS} orders may be open at once.`,
+        );
+      }
+      const venue = this.deps.venueFor(request.mode);
+      const market = MARKETS[request.symbol];
+      const schedule = await this.feeSchedule();
+      const rates = schedule.rates;
+      const estimatedValueScaled =
+        request.side === "buy" && request.type === "market" && request.quantityMinor !== undefined
+          ? await venue.estimateBuyValue(request.symbol, request.quantityMinor, market.filters.stepSizeMinor)
+          : undefined;
+      const { amountMinor: holdAmountMinor } = holdFor({
+        side: request.side,
+        type: request.type,
+        baseScale: ASSETS[market.base].scale,
+        rates,
+        quantityMinor: request.quantityMinor,
+        quoteAmountMinor: request.quoteAmountMinor,
+        priceMinor: request.priceMinor,
+        estimatedValueScaled,
+      });
+      const nowMs = this.deps.now();
+      const record: OrderRecord = {
+        id: this.deps.newId(),
+        userId: this.userId,
+        clientKey: request.clientKey,
+        requestHash,
+        mode: request.mode,
+        venue: venue.venue,
+        symbol: request.symbol,
+        side: request.side,
+        type: request.type,
+        priceMinor: request.priceMinor ?? null,
+        quantityMinor: request.quantityMinor ?? null,
+        quoteAmountMinor: request.quoteAmountMinor ?? null,
+        holdAsset: request.side === "buy" ? market.quote : market.base,
+        holdAmountMinor,
+        makerRate: rates.maker.text,
+        takerRate: rates.taker.text,
+        feeAsset: market.quote,
+        status: "open",
+        reason: null,
+        ...NO_PROGRESS,
+        fillCount: 0,
+        checkedUntilMs: nowMs,
+        pending: encode({ stage: "hold" } satisfies Pending),
+        createdAtMs: nowMs,
+        updatedAtMs: nowMs,
+        closedAtMs: null,
+      };
+      await insertOrder(this.deps.db, record);
+      return outcomeOf(await this.#advance(record));
+    });
+  }
+
+  async cancel(orderId: string): Promise<DeskOutcome<OrderView>> {
+    return this.#guard(async () => {
+      const found = await findOrder(this.deps.db, this.userId, orderId);
+      if (!found) return failed(404, "order_not_found", "No such order.");
+      const record = await this.#advance(found);
+      if (record.status === "cancelled") return { ok: true, value: orderView(record) };
+      if (!RESTING_STATUSES.includes(record.status)) {
+        return failed(
+          409,
+          "order_not_open",
+          `The order is already ${record.status.replace("_", " ")}; only open orders can be cancelled.`,
+        );
+      }
+      await this.deps.venueFor(record.mode).cancel(restingOf(record));
+      const nowMs = this.deps.now();
+      const plan: SettlementPlan = {
+        fill: null,
+        release: remainingHold(record) > 0n,
+        trades: [],
+        after: {
+          ...record,
+          status: "cancelled",
+          reason: "cancelled_by_user",
+          pending: null,
+          updatedAtMs: nowMs,
+          closedAtMs: nowMs,
+        },
+      };
+      const settled = await this.#advance(
+        await this.#persist({ ...record, pending: encode({ stage: "settle", plan }) }),
+      );
+      return { ok: true, value: orderView(settled) };
+    });
+  }
+
+  /**
+   * Checks every resting order against the market up to `untilMs` (the alarm passes now; tests
+   * pass a chosen time) and settles what filled; finishes any step left in flight. Returns
+   * whether anything is still resting or unfinished (the alarm keeps ticking while it is).
+   */
+  async checkResting(untilMs: number): Promise<{ active: number; fills: number }> {
+    const outcome = await this.#guard(async () => {
+      let fills = 0;
+      let active = 0;
+      for (const found of await activeOrders(this.deps.db, this.userId)) {
+        let record = await this.#advance(found);
+        if (!RESTING_STATUSES.includes(record.status) || record.pending) {
+          if (record.pending) active++;
+          continue;
+        }
+        const venue = this.deps.venueFor(record.mode);
+        const check = await venue.check(restingOf(record), untilMs);
+        if (check.slices.length === 0) {
+          if (check.checkedUntilMs !== record.checkedUntilMs) {
+            // Only in memory until the next write: re-checking a window already checked gives
+            // the same answer, so losing this on a restart costs nothing but the work.
+            record = { ...record, checkedUntilMs: check.checkedUntilMs };
+            this.#checked.set(record.id, check.checkedUntilMs);
+          }
+        } else {
+          const execution: Execution = { slices: check.slices, rests: true, atMs: untilMs };
+          const plan = this.#settlementFor(record, { ...execution, complete: isComplete(record, execution) });
+          plan.after.checkedUntilMs = check.checkedUntilMs;
+          record = await this.#advance(
+            await this.#persist({ ...record, pending: encode({ stage: "settle", plan }) }),
+          );
+          fills++;
+        }
+        if (RESTING_STATUSES.includes(record.status)) active++;
+      }
+      return { ok: true as const, value: { active, fills } };
+    });
+    if (!outcome.ok) throw new ApiError(outcome.error.status, outcome.error.code, outcome.error.message);
+    return outcome.value;
+  }
+
+  /** Last checked time of resting orders, kept between alarms (see checkResting). */
+  readonly #checked = new Map<string, number>();
+
+  async feeSchedule(): Promise<FeeSchedule> {
+    const nowMs = this.deps.now();
+    if (this.#schedule && nowMs - this.#schedule.atMs < SCHEDULE_TTL_MS) return this.#schedule.value;
+    const volume = await liveVolume30dGbpMinor(this.deps.db, this.userId, nowMs);
+    const value = feeScheduleFor({ id: this.userId }, volume);
+    this.#schedule = { value, atMs: nowMs };
+    return value;
+  }
+
+  // ---- Steps -----------------------------------------------------------------------------
+
+  /** Runs the order's recorded steps until none is left; returns the order as it then is. */
+  async #advance(start: OrderRecord): Promise<OrderRecord> {
+    let record = start;
+    const remembered = this.#checked.get(record.id);
+    if (remembered !== undefined && remembered > record.checkedUntilMs)
+      record = { ...record, checkedUntilMs: remembered };
+    for (let step = 0; step < MAX_STEPS && record.pending; step++) {
+      const pending = decode(record.pending);
+      switch (pending.stage) {
+        case "hold":
+          record = await this.#hold(record);
+          break;
+        case "submit":
+          record = await this.#submit(record);
+          break;
+        case "settle":
+          record = await this.#settle(record, pending.plan);
+          break;
+      }
+    }
+    if (record.pending) throw new Error(`order ${record.id} did not settle in ${MAX_STEPS} steps`);
+    if (!RESTING_STATUSES.includes(record.status)) this.#checked.delete(record.id);
+    return record;
+  }
+
+  async #hold(record: OrderRecord): Promise<OrderRecord> {
+    try {
+      await this.deps.ledger.hold({
+        idempotencyKey: ledgerKey(record.id, "hold"),
+        book: record.mode,
+        holdId: record.id,
+        asset: record.holdAsset,
+        amountMinor: record.holdAmountMinor,
+        reference: `order:${record.id}`,
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "insufficient_funds") {
+        const nowMs = this.deps.now();
+        const rejected: OrderRecord = {
+          ...record,
+          status: "rejected",
+          reason: "insufficient_funds",
+          pending: null,
+          updatedAtMs: nowMs,
+          closedAtMs: nowMs,
+        };
+        await saveOrder(this.deps.db, rejected);
+        return rejected;
+      }
+      throw error;
+    }
+    // Not written: a crash before the plan is recorded resumes at "hold", which the ledger
+    // answers from its first receipt, and submits again (nothing was settled yet).
+    return { ...record, pending: encode({ stage: "submit" } satisfies Pending) };
+  }
+
+  async #submit(record: OrderRecord): Promise<OrderRecord> {
+    const venue = this.deps.venueFor(record.mode);
+    let execution: Execution & { complete: boolean };
+    try {
+      const quantityMinor = record.quantityMinor === null ? undefined : record.quantityMinor;
+      const raw = await venue.submit({
+        id: record.id,
+        symbol: record.symbol,
+        side: record.side,
+        type: record.type,
+        quantityMinor,
+        quoteAmountMinor: record.quoteAmountMinor ?? undefined,
+        priceMinor: record.priceMinor ?? undefined,
+        maxValueScaled:
+          record.side === "buy" && record.type === "market" && quantityMinor !== undefined
+            ? marketBuyCap(record)
+            : undefined,
+      });
+      execution = { ...raw, complete: isComplete(record, raw) };
+    } catch (error) {
+      if (!(error instanceof VenueUnavailableError)) throw error;
+      const nowMs = this.deps.now();
+      const plan: SettlementPlan = {
+        fill: null,
+        release: true,
+        trades: [],
+        after: {
+          ...record,
+          status: "rejected",
+          reason: error.code,
+          pending: null,
+          updatedAtMs: nowMs,
+          closedAtMs: nowMs,
+        },
+      };
+      return this.#persist({ ...record, pending: encode({ stage: "settle", plan }) });
+    }
+    const plan = this.#settlementFor(record, execution);
+    return this.#persist({ ...record, pending: encode({ stage: "settle", plan }) });
+  }
+
+  async #settle(record: OrderRecord, plan: SettlementPlan): Promise<OrderRecord> {
+    let entryId = "";
+    if (plan.fill) {
+      const receipt = await this.deps.ledger.settleFill({
+        idempotencyKey: ledgerKey(record.id, `fill:${plan.fill.number}`),
+        holdId: record.id,
+        venue: record.venue,
+        spentMinor: plan.fill.spentMinor,
+        received: plan.fill.received,
+        fee: plan.fill.fee,
+        reference: `order:${record.id}:fill:${plan.fill.number}`,
+      });
+      entryId = receipt.entryId;
+    }
+    if (plan.release) {
+      await this.deps.ledger.release({ idempotencyKey: ledgerKey(record.id, "release"), holdId: record.id });
+    }
+    const after: OrderRecord = { ...plan.after, pending: null };
+    await commitOrder(
+      this.deps.db,
+      after,
+      plan.trades.map((trade) => ({ ...trade, ledgerEntryId: entryId })),
+    );
+    return after;
+  }
+
+  /** The next state of an order after an execution, and exactly what the ledger must move. */
+  #settlementFor(record: OrderRecord, execution: Execution & { complete: boolean }): SettlementPlan {
+    const market = MARKETS[record.symbol];
+    const baseScale = ASSETS[market.base].scale;
+    const accrued = accrue(record, execution.slices, {
+      side: record.side,
+      baseScale,
+      rates: ratesOf(record.makerRate, record.takerRate),
+    });
+    const progress: Progress = accrued.progress;
+    const nowMs = this.deps.now();
+    const filledSomething = accrued.totals.quantityMinor > 0n;
+    const number = record.fillCount + (filledSomething ? 1 : 0);
+    let status: OrderRecord["status"];
+    let reason: string | null = record.reason;
+    if (execution.complete) status = "filled";
+    else if (execution.rests) status = progress.filledQuantityMinor > 0n ? "partially_filled" : "open";
+    else {
+      // A market order the book could not take in full: the rest expires, as on an exchange.
+      status = "cancelled";
+      reason = progress.filledQuantityMinor > 0n ? "market_rest_expired" : "no_liquidity";
+    }
+    const done = !RESTING_STATUSES.includes(status);
+    const after: OrderRecord = {
+      ...record,
+      ...progress,
+      status,
+      reason,
+      fillCount: number,
+      pending: null,
+      updatedAtMs: nowMs,
+      closedAtMs: done ? nowMs : null,
+    };
+    const consumed = consumedFromHold(record.side, progress);
+    if (consumed > record.holdAmountMinor) {
+      throw new Error(
+        `order ${record.id}: fills would take ${consumed} from a hold of ${record.holdAmountMinor}`,
+      );
+    }
+    let fill: SettlementPlan["fill"] = null;
+    if (filledSomething) {
+      const { quantityMinor, quoteMinor, feeMinor } = accrued.totals;
+      // Every slice is at least one lot step at a tick price, or a quote-sized buy's single
+      // fill: worth at least one quote minor unit. The ledger refuses a fill of nothing.
+      if (quoteMinor <= 0n)
+        throw new Error(`order ${record.id}: a fill worth less than one ${market.quote} minor unit`);
+      fill =
+        record.side === "buy"
+          ? {
+              number,
+              spentMinor: quoteMinor,
+              received: { asset: market.base, amountMinor: quantityMinor },
+              fee: { asset: market.quote, amountMinor: feeMinor },
+            }
+          : {
+              number,
+              spentMinor: quantityMinor,
+              received: { asset: market.quote, amountMinor: quoteMinor },
+              fee: { asset: market.quote, amountMinor: feeMinor },
+            };
+    }
+    return {
+      fill,
+      release: done && record.holdAmountMinor - consumed > 0n,
+      trades: accrued.slices.map((slice, index) => ({
+        id: `${record.id}.${number}.${index}`,
+        orderId: record.id,
+        userId: record.userId,
+        mode: record.mode,
+        symbol: record.symbol,
+        side: record.side,
+        liquidity: slice.liquidity,
+        price: slice.priceMinor,
+        quantity: slice.quantityMinor,
+        quoteAsset: market.quote,
+        quote: slice.quoteMinor,
+        feeAsset: market.quote,
+        fee: slice.feeMinor,
+        fillNumber: number,
+        createdAtMs: nowMs,
+      })),
+      after,
+    };
+  }
+
+  async #persist(record: OrderRecord): Promise<OrderRecord> {
+    const stamped = { ...record, updatedAtMs: this.deps.now() };
+    await saveOrder(this.deps.db, stamped);
+    return stamped;
+  }
+
+  /** Ledger and database failures become data (they cross RPC); bugs stay loud in the log. */
+  async #guard<T>(run: () => Promise<DeskOutcome<T>>): Promise<DeskOutcome<T>> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ApiError) {
+        return { ok: false, error: failureOf(error) };
+      }
+      this.deps.logger?.error("order desk step failed", { error, userId: this.userId });
+      return failed(
+        503,
+        "service_unavailable",
+        "The order could not be completed right now. Retry with the same Idempotency-Key.",
+      );
+    }
+  }
+}
+
+function restingOf(record: OrderRecord): RestingOrder {
+  return {
+    id: record.id,
+    symbol: record.symbol,
+    side: record.side,
+    priceMinor: record.priceMinor ?? 0n,
+    remainingMinor: (record.quantityMinor ?? 0n) - record.filledQuantityMinor,
+    checkedUntilMs: record.checkedUntilMs,
+  };
+}
+
+function remainingHold(record: OrderRecord): bigint {
+  return record.holdAmountMinor - consumedFromHold(record.side, record);
+}
+
+/**
+ * A market buy by quantity may fill up to the value its hold pays for, fee included: the
+ * largest notional n with n + maxFee(n) <= hold (sizing.ts held exactly such an n, plus margin).
+ */
+function marketBuyCap(record: OrderRecord): bigint {
+  const rates = ratesOf(record.makerRate, record.takerRate);
+  const unit = 10n ** BigInt(ASSETS[MARKETS[record.symbol].base].scale);
+  return spendableAfterFees(rates, record.holdAmountMinor) * unit;
+}
+
+function isComplete(record: OrderRecord, execution: Execution): boolean {
+  if (record.quantityMinor !== null) {
+    let executed = 0n;
+    for (const slice of execution.slices) executed += slice.quantityMinor;
+    return record.filledQuantityMinor + executed >= record.quantityMinor;
+  }
+  // Sized by quote amount: done when it spent what it could, not cut short by the book's end.
+  return execution.slices.length > 0 && execution.bookExhausted !== true;
+}
+
+function ledgerKey(orderId: string, step: string): string {
+  return `order:${orderId}:${step}`;
+}
+
+function outcomeOf(record: OrderRecord): DeskOutcome<OrderView> {
+  if (record.status === "rejected") {
+    if (record.reason === "insufficient_funds") {
+      const market = MARKETS[record.symbol];
+      const asset = record.side === "buy" ? market.quote : market.base;
+      return failed(
+        409,
+        "insufficient_funds",
+        `Not enough ${asset} available in the ${record.mode} book for this order (fees included).`,
+      );
+    }
+    if (record.reason === "market_data_stale") {
+      return failed(
+        503,
+        "market_data_stale",
+        "Market data is delayed, so the order could not be filled fairly. Nothing was held.",
+      );
+    }
+  }
+  return { ok: true, value: orderView(record) };
+}
+
+function failed(
+  status: DeskFailure["status"],
+  code: string,
+  message: string,
+): { ok: false; error: DeskFailure } {
+  return { ok: false, error: { status, code, message } };
+}
+
+function failureOf(error: ApiError): DeskFailure {
+  const allowed = [400, 403, 404, 409, 500, 503] as const;
+  const status = (allowed as readonly number[]).includes(error.status)
+    ? (error.status as DeskFailure["status"])
+    : 503;
+  return {
+    status,
+    code: error.code,
+    message: error.message,
+    ...(error.fields ? { fields: error.fields } : {}),
+  };
+}
+
+// Pending steps hold bigints; JSON does not. Tagged so nothing else is mistaken for one.
+function encode(pending: Pending): string {
+  return JSON.stringify(pending, (_key, value) =>
+    typeof value === "bigint" ? { $bigint: value.toString() } : value,
+  );
+}
+
+function decode(text: string): Pending {
+  return JSON.parse(text, (_key, value) =>
+    value !== null &&
+    typeof value === "object" &&
+    typeof value.$bigint === "string" &&
+    Object.keys(value).length === 1
+      ? BigInt(value.$bigint)
+      : value,
+  ) as Pending;
+}

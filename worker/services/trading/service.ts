@@ -1,0 +1,228 @@
+import type { Bindings } from "../../env.ts";
+import { ApiError, DependencyUnavailableError } from "../../errors.ts";
+import type { AuthenticatedUser } from "../auth/guards.ts";
+import { requireTwoFactorEnabled } from "../auth/guards.ts";
+import type { Services } from "../context.ts";
+import { assertOrderFilters } from "../markets/filters.ts";
+import { marketSource } from "../markets/index.ts";
+import { isMarketSymbol, requireMarket } from "../markets/symbols.ts";
+import {
+  type DeskOutcome,
+  type OrderRequest,
+  type OrderView,
+  orderView,
+  type TradeView,
+  tradeView,
+} from "./model.ts";
+import { staleError } from "./paper-venue.ts";
+import { findOrder, listOrders as readOrders, listTrades as readTrades } from "./store.ts";
+import { liveUnavailable } from "./venue.ts";
+
+/**
+ * Trading as the API routes and the Trade page use it: one path to orders for both. Reads come
+ * from the records; every change goes to the user's UserOrders Durable Object (the order desk),
+ * which moves money only through the user's UserLedger.
+ */
+
+type UserOrdersStub = DurableObjectStub<
+  import("../../../durable-objects/user-orders/user-orders.ts").UserOrders
+>;
+
+export function userOrders(env: Pick<Bindings, "USER_ORDERS">, userId: string): UserOrdersStub {
+  return env.USER_ORDERS.get(env.USER_ORDERS.idFromName(userId));
+}
+
+/** The body of POST /orders as received: every field still unchecked. */
+export interface PlaceOrderBody {
+  symbol?: unknown;
+  side?: unknown;
+  type?: unknown;
+  mode?: unknown;
+  quantity?: unknown;
+  quoteAmount?: unknown;
+  price?: unknown;
+}
+
+/**
+ * Validates and places an order. Order of refusals: malformed body (400), unknown symbol (404),
+ * filters (400 filter_failure), LIVE without 2FA (403), LIVE at all (503 live_unavailable:
+ * the exchange adapter is not built; a LIVE order is never filled on paper), stale market
+ * data (503). Funds are checked by the ledger when the desk holds them (409).
+ */
+export async function placeOrder(
+  services: Pick<Services, "config" | "env">,
+  user: Pick<AuthenticatedUser, "id" | "twoFactorEnabled">,
+  clientKey: string,
+  body: unknown,
+): Promise<OrderView> {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw invalid({ body: "must be a JSON object" });
+  }
+  const input = body as PlaceOrderBody;
+  const mode = input.mode ?? "paper";
+  if (mode !== "paper" && mode !== "live") throw invalid({ mode: 'must be "paper" or "live"' });
+  if (typeof input.symbol !== "string")
+    throw invalid({ symbol: 'is required, as a market symbol such as "BTC-GBP"' });
+  const market = requireMarket(input.symbol);
+  const source = marketSource(services);
+  const ticker = await source.ticker(market.symbol);
+  const order = assertOrderFilters(
+    market.symbol,
+    {
+      side: input.side,
+      type: input.type,
+      quantity: input.quantity,
+      quoteAmount: input.quoteAmount,
+      price: input.price,
+    },
+    { referencePriceMinor: ticker.lastMinor },
+  );
+  if (mode === "live") {
+    requireTwoFactorEnabled(user);
+    throw liveUnavailable();
+  }
+  if (ticker.stale) throw staleError();
+  const request: OrderRequest = {
+    userId: user.id,
+    clientKey,
+    mode,
+    symbol: market.symbol,
+    side: order.side,
+    type: order.type,
+    quantityMinor: order.quantityMinor,
+    quoteAmountMinor: order.quoteAmountMinor,
+    priceMinor: order.priceMinor,
+  };
+  return unwrap(await callDesk(() => userOrders(services.env, user.id).place(request)));
+}
+
+export async function cancelOrder(
+  services: Pick<Services, "env">,
+  userId: string,
+  orderId: string,
+): Promise<OrderView> {
+  if (!isOrderId(orderId)) throw orderNotFound();
+  return unwrap(await callDesk(() => userOrders(services.env, userId).cancel(userId, orderId)));
+}
+
+export async function getOrder(
+  services: Pick<Services, "db">,
+  userId: string,
+  orderId: string,
+): Promise<OrderView> {
+  const record = isOrderId(orderId) ? await findOrder(services.db, userId, orderId) : null;
+  // Someone else's order is indistinguishable from no order.
+  if (!record) throw orderNotFound();
+  return orderView(record);
+}
+
+export interface OrderListQuery {
+  status: "open" | "all";
+  limit: number;
+  cursor?: string | undefined;
+  symbol?: string | undefined;
+}
+
+export async function listOrders(
+  services: Pick<Services, "db">,
+  userId: string,
+  query: OrderListQuery,
+): Promise<{ orders: OrderView[]; nextCursor: string | null }> {
+  const page = await readOrders(services.db, userId, {
+    status: query.status,
+    limit: query.limit,
+    beforeMs: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    symbol: query.symbol && isMarketSymbol(query.symbol) ? query.symbol : undefined,
+  });
+  return {
+    orders: page.orders.map(orderView),
+    nextCursor: page.nextBeforeMs === null ? null : encodeCursor(page.nextBeforeMs),
+  };
+}
+
+export async function listTrades(
+  services: Pick<Services, "db">,
+  userId: string,
+  query: {
+    limit: number;
+    cursor?: string | undefined;
+    symbol?: string | undefined;
+    orderId?: string | undefined;
+  },
+): Promise<{ trades: TradeView[]; nextCursor: string | null }> {
+  const page = await readTrades(services.db, userId, {
+    limit: query.limit,
+    beforeMs: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    symbol: query.symbol && isMarketSymbol(query.symbol) ? query.symbol : undefined,
+    orderId: query.orderId,
+  });
+  return {
+    trades: page.trades.map(tradeView),
+    nextCursor: page.nextBeforeMs === null ? null : encodeCursor(page.nextBeforeMs),
+  };
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+const ORDER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function isOrderId(value: string): boolean {
+  return ORDER_ID_PATTERN.test(value);
+}
+
+function orderNotFound(): ApiError {
+  return new ApiError(404, "order_not_found", "No such order.");
+}
+
+function invalid(fields: Record<string, string>): ApiError {
+  return new ApiError(400, "invalid_request", "Some fields are missing or invalid.", { fields });
+}
+
+function unwrap<T>(outcome: DeskOutcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  const { status, code, message, fields } = outcome.error;
+  throw new ApiError(status, code, message, {
+    ...(fields ? { fields } : {}),
+    ...(status === 503 ? { headers: { "Retry-After": "2" } } : {}),
+  });
+}
+
+/**
+ * One retry with a fresh stub when the runtime says the object was reset or moved: safe,
+ * because a placement is idempotent by its client key and a cancel by its nature.
+ */
+async function callDesk<T>(run: () => Promise<DeskOutcome<T>>): Promise<DeskOutcome<T>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const retryable =
+        typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true;
+      if (retryable && attempt < 2) continue;
+      if (retryable || (error as { overloaded?: unknown })?.overloaded === true) {
+        throw new DependencyUnavailableError("orders", error);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Opaque paging cursor: a versioned, base64url-encoded creation time. */
+export function encodeCursor(beforeMs: number): string {
+  return btoa(`t1:${beforeMs}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string): number {
+  let text = "";
+  try {
+    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+  } catch {
+    text = "";
+  }
+  const match = /^t1:([0-9]{1,15})$/.exec(text);
+  const value = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw invalid({ cursor: "must be a nextCursor returned by this endpoint" });
+  }
+  return value;
+}

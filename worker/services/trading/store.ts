@@ -1,0 +1,160 @@
+import { and, desc, eq, gte, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import type { Database } from "../../../db/client.ts";
+import { type NewTradeRow, orders, trades } from "../../../db/schema/orders.ts";
+import { type AssetCode, isAssetCode } from "../ledger/assets.ts";
+import { gbpEquivalentMinor } from "../ledger/reference-prices.ts";
+import { type OrderRecord, RESTING_STATUSES, recordOfRow, rowOfRecord } from "./model.ts";
+
+/**
+ * The orders and trades tables. Writes come only from the user's UserOrders Durable Object;
+ * reads (the API's GET routes, the Trade page's loader) come from anywhere, through here.
+ */
+
+export const MAX_PAGE = 200;
+/** Resting or mid-step orders one user may have at once; also bounds the desk's memory. */
+export const MAX_ACTIVE_ORDERS = 200;
+
+export async function findOrderByClientKey(
+  db: Database,
+  userId: string,
+  clientKey: string,
+): Promise<OrderRecord | null> {
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.userId, userId), eq(orders.clientKey, clientKey)))
+    .limit(1);
+  return rows[0] ? recordOfRow(rows[0]) : null;
+}
+
+export async function findOrder(db: Database, userId: string, orderId: string): Promise<OrderRecord | null> {
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.userId, userId), eq(orders.id, orderId)))
+    .limit(1);
+  return rows[0] ? recordOfRow(rows[0]) : null;
+}
+
+/** Resting orders and orders with a step in flight: what the desk watches and resumes. */
+export async function activeOrders(db: Database, userId: string): Promise<OrderRecord[]> {
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.userId, userId),
+        or(inArray(orders.status, [...RESTING_STATUSES]), isNotNull(orders.pending)),
+      ),
+    )
+    .orderBy(orders.createdAtMs)
+    .limit(MAX_ACTIVE_ORDERS + 1);
+  return rows.map(recordOfRow);
+}
+
+export async function insertOrder(db: Database, record: OrderRecord): Promise<void> {
+  await db.insert(orders).values(rowOfRecord(record));
+}
+
+/** Writes the whole record (the desk is the only writer, so last write is the truth). */
+export async function saveOrder(db: Database, record: OrderRecord): Promise<void> {
+  const { id: _id, ...row } = rowOfRecord(record);
+  await db.update(orders).set(row).where(eq(orders.id, record.id));
+}
+
+/** The outcome of a step in one batch: the order's new state and its new trades, or neither. */
+export async function commitOrder(
+  db: Database,
+  record: OrderRecord,
+  newTrades: NewTradeRow[],
+): Promise<void> {
+  const { id: _id, ...row } = rowOfRecord(record);
+  const update = db.update(orders).set(row).where(eq(orders.id, record.id));
+  if (newTrades.length === 0) {
+    await update;
+    return;
+  }
+  // Trade ids are deterministic: a resumed step that recorded them already inserts nothing.
+  const insert = db.insert(trades).values(newTrades).onConflictDoNothing();
+  await db.batch([insert, update]);
+}
+
+export interface OrderPage {
+  orders: OrderRecord[];
+  /** createdAtMs of the last order returned, when there may be more. */
+  nextBeforeMs: number | null;
+}
+
+export async function listOrders(
+  db: Database,
+  userId: string,
+  query: {
+    status: "open" | "all";
+    limit: number;
+    beforeMs?: number | undefined;
+    symbol?: string | undefined;
+  },
+): Promise<OrderPage> {
+  const limit = Math.max(1, Math.min(MAX_PAGE, query.limit));
+  const conditions = [eq(orders.userId, userId)];
+  if (query.status === "open") conditions.push(inArray(orders.status, [...RESTING_STATUSES]));
+  if (query.beforeMs !== undefined) conditions.push(lt(orders.createdAtMs, query.beforeMs));
+  if (query.symbol) conditions.push(eq(orders.symbol, query.symbol));
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(...conditions))
+    .orderBy(desc(orders.createdAtMs), desc(orders.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit).map(recordOfRow);
+  return {
+    orders: page,
+    nextBeforeMs: rows.length > limit ? (page.at(-1)?.createdAtMs ?? null) : null,
+  };
+}
+
+export async function listTrades(
+  db: Database,
+  userId: string,
+  query: {
+    limit: number;
+    beforeMs?: number | undefined;
+    symbol?: string | undefined;
+    orderId?: string | undefined;
+  },
+) {
+  const limit = Math.max(1, Math.min(MAX_PAGE, query.limit));
+  const conditions = [eq(trades.userId, userId)];
+  if (query.beforeMs !== undefined) conditions.push(lt(trades.createdAtMs, query.beforeMs));
+  if (query.symbol) conditions.push(eq(trades.symbol, query.symbol));
+  if (query.orderId) conditions.push(eq(trades.orderId, query.orderId));
+  const rows = await db
+    .select()
+    .from(trades)
+    .where(and(...conditions))
+    .orderBy(desc(trades.createdAtMs), desc(trades.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { trades: page, nextBeforeMs: rows.length > limit ? (page.at(-1)?.createdAtMs ?? null) : null };
+}
+
+/** LIVE traded value of the last 30 days in GBP-equivalent pence: the fee tier's input. */
+export async function liveVolume30dGbpMinor(db: Database, userId: string, nowMs: number): Promise<bigint> {
+  const rows = await db
+    .select({ asset: trades.quoteAsset, total: sql<string>`CAST(SUM(${trades.quote}) AS TEXT)` })
+    .from(trades)
+    .where(
+      and(
+        eq(trades.userId, userId),
+        eq(trades.mode, "live"),
+        gte(trades.createdAtMs, nowMs - 30 * 86_400_000),
+      ),
+    )
+    .groupBy(trades.quoteAsset);
+  let total = 0n;
+  for (const row of rows) {
+    if (!isAssetCode(row.asset) || row.total === null) continue;
+    total += gbpEquivalentMinor(row.asset as AssetCode, BigInt(row.total));
+  }
+  return total;
+}
