@@ -60,3 +60,13 @@ describe("password hashing", () => {
     expect(passwordSchema.safeParse("all lower case words").success).toBe(true);
   });
 });
+
+describe("passwords built from the email", () => {
+  it("refuses the email or a meaningful local part, not every short overlap", async () => {
+    const { passwordContainsEmail } = await import("../../../worker/services/auth/accounts.ts");
+    expect(passwordContainsEmail("my alice.smith password", "alice.smith@example.com")).toBe(true);
+    expect(passwordContainsEmail("x alice.smith@example.com x", "alice.smith@example.com")).toBe(true);
+    expect(passwordContainsEmail("a long passphrase with jo in it", "jo@example.com")).toBe(false);
+    expect(passwordContainsEmail("correct horse battery", "alice.smith@example.com")).toBe(false);
+  });
+});

@@ -59,12 +59,22 @@ async function uniqueReferralCode(services: Services): Promise<string> {
   throw new Error("could not allocate a referral code");
 }
 
+/**
+ * A password built from the email is the first thing an attacker tries. Short local parts
+ * ("jo@…") are ignored: refusing every password that contains "jo" would only annoy.
+ */
+export function passwordContainsEmail(password: string, email: string): boolean {
+  const lower = password.toLowerCase();
+  const localPart = email.split("@")[0] ?? "";
+  return lower.includes(email) || (localPart.length >= 5 && lower.includes(localPart));
+}
+
 export async function signUp(
   services: Services,
   input: { email: string; password: string; referralCode?: string | undefined },
   audit: AuditContext,
 ) {
-  if (input.password.toLowerCase().includes(input.email.split("@")[0] ?? "\u0000")) {
+  if (passwordContainsEmail(input.password, input.email)) {
     throw new ApiError(400, "invalid_request", "The password must not contain your email address.", {
       fields: { password: "must not contain your email address" },
     });
