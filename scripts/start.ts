@@ -38,7 +38,17 @@ let stopServer: (() => Promise<void>) | undefined;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill("SIGTERM");
+  // Each child leads its own process group: signal the group, so grandchildren (npx ->
+  // wrangler -> workerd) stop too, whether we were stopped by Ctrl-C or by a supervisor.
+  for (const child of children) {
+    if (child.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  }
   await stopServer?.();
   process.exit(code);
 }
@@ -47,7 +57,7 @@ process.on("SIGTERM", () => void shutdown(0));
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: "inherit", env: { ...process.env, ...env } });
+    const child = spawn(command, args, { stdio: "inherit", env: { ...process.env, ...env }, detached: true });
     children.push(child);
     child.on("exit", (code) =>
       code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
