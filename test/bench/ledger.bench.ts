@@ -119,14 +119,25 @@ function loopbackOnly(url: string): void {
 }
 
 async function signUp(stack: RunningStack, index: number): Promise<Trader> {
-  const email = `bench-${Date.now().toString(36)}-${index}@example.com`;
-  const response = await fetch(`${stack.baseUrl}/api/v1/auth/signup`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Origin: stack.baseUrl },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  if (response.status !== 201) throw new Error(`signup ${response.status}: ${await response.text()}`);
-  return { email, cookies: [sessionCookie(response)], accepted: 0 };
+  // Bounded retries with a fresh email: a 5xx (e.g. `wrangler dev` reloading) may or may not
+  // have created the first one.
+  let last = "";
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const email = `bench-${Date.now().toString(36)}-${index}-${attempt}@example.com`;
+    try {
+      const response = await fetch(`${stack.baseUrl}/api/v1/auth/signup`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: stack.baseUrl },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      if (response.status === 201) return { email, cookies: [sessionCookie(response)], accepted: 0 };
+      last = `${response.status}: ${await response.text()}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
+  throw new Error(`signup failed: ${last}`);
 }
 
 function sessionCookie(response: Response): string {
@@ -136,12 +147,23 @@ function sessionCookie(response: Response): string {
 }
 
 async function logIn(stack: RunningStack, trader: Trader): Promise<void> {
-  const response = await fetch(`${stack.baseUrl}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Origin: stack.baseUrl },
-    body: JSON.stringify({ email: trader.email, password: PASSWORD }),
-  });
-  trader.cookies.push(sessionCookie(response));
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      const response = await fetch(`${stack.baseUrl}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: stack.baseUrl },
+        body: JSON.stringify({ email: trader.email, password: PASSWORD }),
+      });
+      if (response.status === 200) {
+        trader.cookies.push(sessionCookie(response));
+        return;
+      }
+    } catch {
+      // retried below
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
+  throw new Error(`login failed for ${trader.email}`);
 }
 
 const MAX_TRIES = 8;
@@ -253,13 +275,27 @@ function row(measured: Measured) {
 }
 
 async function paperGbp(stack: RunningStack, trader: Trader): Promise<string> {
-  const response = await fetch(`${stack.baseUrl}/api/v1/wallets`, {
-    headers: { Cookie: trader.cookies[0] as string },
-  });
-  const body = (await response.json()) as { wallets: { asset: string; mode: string; available: string }[] };
-  return (
-    body.wallets.find((wallet) => wallet.mode === "paper" && wallet.asset === "GBP")?.available ?? "missing"
-  );
+  // Bounded retries: `wrangler dev` reloads when build/ changes under it (other builds on the box).
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    try {
+      const response = await fetch(`${stack.baseUrl}/api/v1/wallets`, {
+        headers: { Cookie: trader.cookies[0] as string },
+      });
+      if (response.ok) {
+        const body = (await response.json()) as {
+          wallets: { asset: string; mode: string; available: string }[];
+        };
+        return (
+          body.wallets.find((wallet) => wallet.mode === "paper" && wallet.asset === "GBP")?.available ??
+          "missing"
+        );
+      }
+    } catch {
+      // not answering right now
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return "unreachable";
 }
 
 function gbp(minor: bigint): string {
