@@ -6,6 +6,7 @@ import type { Services } from "../context.ts";
 import { assertOrderFilters } from "../markets/filters.ts";
 import { marketSource } from "../markets/index.ts";
 import { isMarketSymbol, requireMarket } from "../markets/symbols.ts";
+import { type FeeSchedule, feeScheduleFor } from "./fees.ts";
 import {
   type DeskOutcome,
   type OrderRequest,
@@ -15,7 +16,12 @@ import {
   tradeView,
 } from "./model.ts";
 import { staleError } from "./paper-venue.ts";
-import { findOrder, listOrders as readOrders, listTrades as readTrades } from "./store.ts";
+import {
+  findOrder,
+  liveVolume30dGbpMinor,
+  listOrders as readOrders,
+  listTrades as readTrades,
+} from "./store.ts";
 import { liveUnavailable } from "./venue.ts";
 
 /**
@@ -160,6 +166,11 @@ export async function listTrades(
     trades: page.trades.map(tradeView),
     nextCursor: page.nextBeforeMs === null ? null : encodeCursor(page.nextBeforeMs),
   };
+}
+
+/** The user's fee schedule now: the same function the order desk charges by. */
+export async function feeScheduleOf(services: Pick<Services, "db">, userId: string): Promise<FeeSchedule> {
+  return feeScheduleFor({ id: userId }, await liveVolume30dGbpMinor(services.db, userId, Date.now()));
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
