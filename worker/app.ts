@@ -19,12 +19,14 @@ import { requestId } from "./middleware/request-id/index.ts";
 import { requestLog } from "./middleware/request-log/index.ts";
 import { securityHeaders } from "./middleware/security-headers/index.ts";
 import { session } from "./middleware/session/index.ts";
+import { waf } from "./middleware/waf/index.ts";
 import { accessFor, type RouteDefinition } from "./routes.ts";
 import { requireAuth, requireOperator } from "./services/auth/guards.ts";
 import { createServices } from "./services/context.ts";
 import { isDependencyUnavailable } from "./services/dependencies.ts";
 import { flushMetrics } from "./services/metrics/flush.ts";
 import { isolateMetrics } from "./services/metrics/recorder.ts";
+import { PAGE_EXCLUSIONS } from "./waf/index.ts";
 
 export interface AppOptions {
   /** Everything that is not an API, ops or asset route: the Remix request handler. */
@@ -124,6 +126,7 @@ export function createApp(options: AppOptions = {}) {
           await next();
         },
         // WAF and rate limit by class slot in here (security issue), before the session.
+        waf({ routeClass: route.routeClass, exclusions: route.waf?.exclusions }),
         rateLimitMiddleware,
         sessionMiddleware,
         async function enforceAccess(c, next) {
@@ -160,6 +163,7 @@ export function createApp(options: AppOptions = {}) {
         c.set("routeClass", "public");
         await next();
       },
+      waf({ routeClass: "public", exclusions: PAGE_EXCLUSIONS }),
       rateLimitMiddleware,
       sessionMiddleware,
       (c) => pages(c),

@@ -1,5 +1,6 @@
 import type { Context, Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import type { WafRouteOptions } from "./waf/types.ts";
 
 /**
  * Every route declares its class where it is defined. The WAF, the rate limits and the auth
@@ -20,6 +21,12 @@ export interface RouteDefinition {
    * ops -> operator (OPS_TOKEN or an operator's session). Probes are ops routes anyone may read.
    */
   access?: "anyone" | "session" | "operator";
+  /**
+   * WAF settings: exclusions switch rule categories off for one named parameter that
+   * legitimately carries attack-like text (a free-text label). There is no way to exclude a
+   * path.
+   */
+  waf?: WafRouteOptions;
   handler: Handler<AppEnv>;
 }
 
