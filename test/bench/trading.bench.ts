@@ -22,6 +22,7 @@ import { percentile } from "./load.ts";
 const USERS = 10;
 const ORDERS_PER_USER = Number(process.env.BENCH_ORDERS_PER_USER ?? 120);
 const WARM_UP_ORDERS = 3;
+const SEQUENTIAL_ORDERS = 40;
 const SSR_REQUESTS = Number(process.env.BENCH_SSR_REQUESTS ?? 150);
 const SSR_CONCURRENCY = 4;
 const PHASE_MAX_MS = 60_000;
@@ -54,7 +55,12 @@ async function call(
   path: string,
   body?: unknown,
   extra: Record<string, string> = {},
-): Promise<{ status: number; json: Record<string, unknown>; setCookie: string | null }> {
+): Promise<{
+  status: number;
+  json: Record<string, unknown>;
+  setCookie: string | null;
+  timing: string | null;
+}> {
   const headers: Record<string, string> = {
     Origin: stack.baseUrl,
     "CF-Connecting-IP": trader.ip,
@@ -72,6 +78,7 @@ async function call(
     status: response.status,
     json: text.startsWith("{") ? (JSON.parse(text) as Record<string, unknown>) : {},
     setCookie: response.headers.get("Set-Cookie"),
+    timing: response.headers.get("Server-Timing"),
   };
 }
 
@@ -98,6 +105,9 @@ async function signUp(stack: RunningStack, index: number): Promise<Trader> {
   return trader;
 }
 
+/** Server-Timing of accepted orders: where the time went (desk = the Durable Object call). */
+const breakdown: Record<string, number[]> = {};
+
 async function placeBuy(stack: RunningStack, trader: Trader, sequence: number) {
   const symbol = SYMBOLS[sequence % SYMBOLS.length] ?? "BTC-GBP";
   const started = performance.now();
@@ -110,6 +120,13 @@ async function placeBuy(stack: RunningStack, trader: Trader, sequence: number) {
     { "Idempotency-Key": `bench-${trader.index}-${sequence}-${Date.now()}` },
   );
   const latencyMs = performance.now() - started;
+  if (result.status === 201 && result.timing) {
+    for (const part of result.timing.split(",")) {
+      const [name, ...params] = part.trim().split(";");
+      const duration = params.find((param) => param.startsWith("dur="));
+      if (name && duration) (breakdown[name] ??= []).push(Number(duration.slice(4)));
+    }
+  }
   if (result.status === 201) {
     const order = result.json.order as { filledQuote: string; fee: string; feeAsset: string };
     trader.spentPence += pence(order.filledQuote) + pence(order.fee);
@@ -208,10 +225,22 @@ const javascript = pageJavaScript();
 const stack = await startStack({ vars: { LOG_LEVEL: "warn" } });
 loopbackOnly(stack.baseUrl);
 try {
-  const traders = await Promise.all(Array.from({ length: USERS }, (_, index) => signUp(stack, index)));
+  // One at a time: sign-ups append to the one audit chain, which is not what is measured here.
+  const traders: Trader[] = [];
+  for (let index = 0; index < USERS; index++) traders.push(await signUp(stack, index));
   for (const trader of traders) {
     for (let sequence = 0; sequence < WARM_UP_ORDERS; sequence++) await placeBuy(stack, trader, sequence);
   }
+  // One client alone first: the latency of an order when nothing else competes for the
+  // database and the runtime's one thread.
+  const alone: number[] = [];
+  const aloneTrader = traders[0] as Trader;
+  for (let sequence = 0; sequence < SEQUENTIAL_ORDERS; sequence++) {
+    const { status, latencyMs } = await placeBuy(stack, aloneTrader, 1_000 + sequence);
+    if (status === 201) alone.push(latencyMs);
+  }
+  alone.sort((a, b) => a - b);
+  for (const values of Object.values(breakdown)) values.length = 0;
   const orders = await ordersPhase(stack, traders);
 
   // Exactness: every balance equals funding minus what the accepted orders spent, fee included.
@@ -241,6 +270,16 @@ try {
       "p99 ms": orderP99.toFixed(1),
       "max ms": (orders.latencies.at(-1) ?? Number.NaN).toFixed(1),
     },
+    "paper market orders, 1 client alone": {
+      accepted: alone.length,
+      statuses: "",
+      "orders/s": Math.round(
+        1000 / (alone.reduce((sum, value) => sum + value, 0) / Math.max(1, alone.length)),
+      ),
+      "p50 ms": percentile(alone, 50).toFixed(1),
+      "p99 ms": percentile(alone, 99).toFixed(1),
+      "max ms": (alone.at(-1) ?? Number.NaN).toFixed(1),
+    },
     "Trade page SSR (GET /trade, signed in)": {
       accepted: ssr.requests - ssr.failures,
       statuses: ssr.failures === 0 ? "all 200" : `${ssr.failures} failed`,
@@ -250,6 +289,19 @@ try {
       "max ms": (ssr.latencies.at(-1) ?? Number.NaN).toFixed(1),
     },
   });
+  console.log("where an accepted order's time went with 10 users at once (Server-Timing, ms):");
+  const labels: Record<string, string> = {
+    desk: "UserOrders Durable Object call (all below, plus RPC)",
+    "desk-db": "  order records in libSQL (insert, commit)",
+    "desk-ledger": "  UserLedger hold and fill (concurrent RPCs)",
+    "desk-venue": "  paper engine: book walk",
+  };
+  for (const [name, values] of Object.entries(breakdown)) {
+    const sorted = [...values].sort((a, b) => a - b);
+    console.log(
+      `  ${(labels[name] ?? name).padEnd(54)} p50 ${percentile(sorted, 50).toFixed(1).padStart(6)}  p99 ${percentile(sorted, 99).toFixed(1).padStart(6)}`,
+    );
+  }
   console.log(
     `balances: ${USERS - mismatches}/${USERS} users' paper GBP equal funding minus accepted orders' spend and fees, to the penny`,
   );

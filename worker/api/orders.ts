@@ -46,7 +46,9 @@ export const orderRoutes = defineRoutes([
     handler: async (c) => {
       const user = await requireUser(c);
       const key = requireIdempotencyKey(c);
-      const order = await placeOrder(c.get("services"), user, `api:${key}`, await readJson(c.req.raw));
+      const order = await placeOrder(c.get("services"), user, `api:${key}`, await readJson(c.req.raw), {
+        onTiming: (header) => c.header("Server-Timing", header),
+      });
       return c.json({ order }, 201);
     },
   },

@@ -11,6 +11,7 @@ import { type FeeSchedule, feeScheduleFor, ratesOf, spendableAfterFees } from ".
 import {
   type DeskFailure,
   type DeskOutcome,
+  type DeskTiming,
   type OrderRecord,
   type OrderRequest,
   type OrderView,
@@ -23,12 +24,18 @@ import {
   commitOrder,
   findOrder,
   findOrderByClientKey,
-  insertOrder,
+  insertOrderIfNew,
   liveVolume30dGbpMinor,
   MAX_ACTIVE_ORDERS,
   saveOrder,
 } from "./store.ts";
-import { type Execution, type ExecutionVenue, type RestingOrder, VenueUnavailableError } from "./venue.ts";
+import {
+  type Execution,
+  type ExecutionVenue,
+  type RestingOrder,
+  type VenueOrder,
+  VenueUnavailableError,
+} from "./venue.ts";
 
 /**
  * One user's order desk: the only writer of that user's orders, run inside their UserOrders
@@ -58,7 +65,14 @@ export interface DeskDependencies {
 }
 
 /** A step in flight, as written to `orders.pending`. */
-type Pending = { stage: "hold" } | { stage: "submit" } | { stage: "settle"; plan: SettlementPlan };
+/**
+ * `hold` carries the plan when the venue executed before the hold (a simulated venue: nothing
+ * left the platform), so one write records the order and everything its money will do.
+ */
+type Pending =
+  | { stage: "hold"; plan?: SettlementPlan }
+  | { stage: "submit" }
+  | { stage: "settle"; plan: SettlementPlan };
 
 interface SettlementPlan {
   fill: {
@@ -80,6 +94,8 @@ const MAX_STEPS = 4;
 
 export class OrderDesk {
   #schedule: { value: FeeSchedule; atMs: number } | null = null;
+  /** Where the current call's time went; reset by each placement. */
+  #timing: DeskTiming = { databaseMs: 0, ledgerMs: 0, venueMs: 0 };
 
   constructor(
     readonly userId: string,
@@ -87,6 +103,21 @@ export class OrderDesk {
   ) {}
 
   async place(request: OrderRequest): Promise<DeskOutcome<OrderView>> {
+    this.#timing = { databaseMs: 0, ledgerMs: 0, venueMs: 0 };
+    const outcome = await this.#place(request);
+    return outcome.ok ? { ...outcome, timing: { ...this.#timing } } : outcome;
+  }
+
+  async #timed<T>(what: keyof DeskTiming, work: Promise<T>): Promise<T> {
+    const startedMs = performance.now();
+    try {
+      return await work;
+    } finally {
+      this.#timing[what] += performance.now() - startedMs;
+    }
+  }
+
+  async #place(request: OrderRequest): Promise<DeskOutcome<OrderView>> {
     if (request.userId !== this.userId)
       return failed(400, "invalid_request", "This desk belongs to another user.");
     const requestHash = await requestHashOf({
@@ -99,45 +130,22 @@ export class OrderDesk {
       priceMinor: request.priceMinor,
     });
     return this.#guard(async () => {
-      const existing = await findOrderByClientKey(this.deps.db, this.userId, request.clientKey);
-      if (existing) {
-        if (existing.requestHash !== requestHash) {
-          return failed(
-            409,
-            "idempotency_conflict",
-            "This Idempotency-Key was already used with a different order.",
-          );
-        }
-        return outcomeOf(await this.#advance(existing));
-      }
-      const active = await activeOrders(this.deps.db, this.userId);
-      if (active.length >= MAX_ACTIVE_ORDERS) {
-        return failed(
-          409,
-          "too_many_open_orders",
-          `At most ${MAX_ACTIVE_ORDERS} orders may be open at once.`,
-        );
-      }
       const venue = this.deps.venueFor(request.mode);
       const market = MARKETS[request.symbol];
-      const schedule = await this.feeSchedule();
-      const rates = schedule.rates;
-      const estimatedValueScaled =
-        request.side === "buy" && request.type === "market" && request.quantityMinor !== undefined
-          ? await venue.estimateBuyValue(request.symbol, request.quantityMinor, market.filters.stepSizeMinor)
-          : undefined;
-      const { amountMinor: holdAmountMinor } = holdFor({
-        side: request.side,
-        type: request.type,
-        baseScale: ASSETS[market.base].scale,
-        rates,
-        quantityMinor: request.quantityMinor,
-        quoteAmountMinor: request.quoteAmountMinor,
-        priceMinor: request.priceMinor,
-        estimatedValueScaled,
-      });
+      if (request.type === "limit") {
+        const active = await activeOrders(this.deps.db, this.userId);
+        if (active.length >= MAX_ACTIVE_ORDERS) {
+          return failed(
+            409,
+            "too_many_open_orders",
+            `At most ${MAX_ACTIVE_ORDERS} orders may be open at once.`,
+          );
+        }
+      }
+      const rates = (await this.feeSchedule()).rates;
+      const baseScale = ASSETS[market.base].scale;
       const nowMs = this.deps.now();
-      const record: OrderRecord = {
+      const draft: OrderRecord = {
         id: this.deps.newId(),
         userId: this.userId,
         clientKey: request.clientKey,
@@ -151,7 +159,7 @@ export class OrderDesk {
         quantityMinor: request.quantityMinor ?? null,
         quoteAmountMinor: request.quoteAmountMinor ?? null,
         holdAsset: request.side === "buy" ? market.quote : market.base,
-        holdAmountMinor,
+        holdAmountMinor: 0n,
         makerRate: rates.maker.text,
         takerRate: rates.taker.text,
         feeAsset: market.quote,
@@ -160,14 +168,73 @@ export class OrderDesk {
         ...NO_PROGRESS,
         fillCount: 0,
         checkedUntilMs: nowMs,
-        pending: encode({ stage: "hold" } satisfies Pending),
+        pending: null,
         createdAtMs: nowMs,
         updatedAtMs: nowMs,
         closedAtMs: null,
       };
-      await insertOrder(this.deps.db, record);
+      const limitHold =
+        request.type === "limit"
+          ? holdFor({ ...request, baseScale, rates, type: "limit" }).amountMinor
+          : undefined;
+      let record: OrderRecord;
+      if (venue.simulated) {
+        // Nothing leaves the platform, so execute first: a market order then holds exactly
+        // what its fills take (no margin to release), and the order, its plan and its hold
+        // amount are recorded in one write.
+        let execution: Execution;
+        try {
+          execution = await this.#timed("venueMs", venue.submit(venueOrderOf(draft)));
+        } catch (error) {
+          const existing = await findOrderByClientKey(this.deps.db, this.userId, request.clientKey);
+          if (existing) return this.#replay(existing, requestHash);
+          throw error;
+        }
+        const complete = isComplete(draft, execution);
+        const consumed = consumedFromHold(
+          draft.side,
+          accrue(draft, execution.slices, { side: draft.side, baseScale, rates }).progress,
+        );
+        const holdAmountMinor = limitHold ?? consumed;
+        if (holdAmountMinor <= 0n) {
+          record = { ...draft, status: "cancelled", reason: "no_liquidity", closedAtMs: nowMs };
+        } else {
+          const held = { ...draft, holdAmountMinor };
+          const plan = this.#settlementFor(held, { ...execution, complete });
+          record = { ...held, pending: encode({ stage: "hold", plan } satisfies Pending) };
+        }
+      } else {
+        const estimatedValueScaled =
+          request.side === "buy" && request.type === "market" && request.quantityMinor !== undefined
+            ? await venue.estimateBuyValue(
+                request.symbol,
+                request.quantityMinor,
+                market.filters.stepSizeMinor,
+              )
+            : undefined;
+        const holdAmountMinor =
+          limitHold ?? holdFor({ ...request, baseScale, rates, estimatedValueScaled }).amountMinor;
+        record = { ...draft, holdAmountMinor, pending: encode({ stage: "hold" } satisfies Pending) };
+      }
+      if (!(await this.#timed("databaseMs", insertOrderIfNew(this.deps.db, record)))) {
+        const existing = await findOrderByClientKey(this.deps.db, this.userId, request.clientKey);
+        if (!existing) throw new Error("an order key conflicted with no order");
+        return this.#replay(existing, requestHash);
+      }
       return outcomeOf(await this.#advance(record));
     });
+  }
+
+  /** The same key again: the first order's outcome for the same order, a conflict otherwise. */
+  async #replay(existing: OrderRecord, requestHash: string): Promise<DeskOutcome<OrderView>> {
+    if (existing.requestHash !== requestHash) {
+      return failed(
+        409,
+        "idempotency_conflict",
+        "This Idempotency-Key was already used with a different order.",
+      );
+    }
+    return outcomeOf(await this.#advance(existing));
   }
 
   async cancel(orderId: string): Promise<DeskOutcome<OrderView>> {
@@ -270,7 +337,7 @@ export class OrderDesk {
       const pending = decode(record.pending);
       switch (pending.stage) {
         case "hold":
-          record = await this.#hold(record);
+          record = await this.#hold(record, pending.plan);
           break;
         case "submit":
           record = await this.#submit(record);
@@ -285,17 +352,30 @@ export class OrderDesk {
     return record;
   }
 
-  async #hold(record: OrderRecord): Promise<OrderRecord> {
+  async #hold(record: OrderRecord, plan: SettlementPlan | undefined): Promise<OrderRecord> {
+    const hold = this.deps.ledger.hold({
+      idempotencyKey: ledgerKey(record.id, "hold"),
+      book: record.mode,
+      holdId: record.id,
+      asset: record.holdAsset,
+      amountMinor: record.holdAmountMinor,
+      reference: `order:${record.id}`,
+    });
+    // With the plan known, the fill is sent alongside: if it reaches the ledger before the
+    // hold it is refused (no such hold) and sent again once the hold is in. Nothing else
+    // (no release) is ever sent before an earlier step has answered.
+    const fill = plan?.fill
+      ? this.#fill(record, plan.fill).then(
+          (entryId) => entryId,
+          () => null,
+        )
+      : null;
+    const startedMs = performance.now();
     try {
-      await this.deps.ledger.hold({
-        idempotencyKey: ledgerKey(record.id, "hold"),
-        book: record.mode,
-        holdId: record.id,
-        asset: record.holdAsset,
-        amountMinor: record.holdAmountMinor,
-        reference: `order:${record.id}`,
-      });
+      await hold;
     } catch (error) {
+      await fill;
+      this.#timing.ledgerMs += performance.now() - startedMs;
       if (error instanceof ApiError && error.code === "insufficient_funds") {
         const nowMs = this.deps.now();
         const rejected: OrderRecord = {
@@ -311,29 +391,39 @@ export class OrderDesk {
       }
       throw error;
     }
+    if (plan) {
+      const entryId = fill ? await fill : null;
+      this.#timing.ledgerMs += performance.now() - startedMs;
+      // The plan was written with the order: going on to settle needs no write of its own.
+      if (entryId) this.#settledFills.set(record.id, entryId);
+      return { ...record, pending: encode({ stage: "settle", plan }) };
+    }
     // Not written: a crash before the plan is recorded resumes at "hold", which the ledger
     // answers from its first receipt, and submits again (nothing was settled yet).
     return { ...record, pending: encode({ stage: "submit" } satisfies Pending) };
+  }
+
+  /** Fill entries already answered in this call, so settling does not ask the ledger again. */
+  readonly #settledFills = new Map<string, string>();
+
+  async #fill(record: OrderRecord, fill: NonNullable<SettlementPlan["fill"]>): Promise<string> {
+    const receipt = await this.deps.ledger.settleFill({
+      idempotencyKey: ledgerKey(record.id, `fill:${fill.number}`),
+      holdId: record.id,
+      venue: record.venue,
+      spentMinor: fill.spentMinor,
+      received: fill.received,
+      fee: fill.fee,
+      reference: `order:${record.id}:fill:${fill.number}`,
+    });
+    return receipt.entryId;
   }
 
   async #submit(record: OrderRecord): Promise<OrderRecord> {
     const venue = this.deps.venueFor(record.mode);
     let execution: Execution & { complete: boolean };
     try {
-      const quantityMinor = record.quantityMinor === null ? undefined : record.quantityMinor;
-      const raw = await venue.submit({
-        id: record.id,
-        symbol: record.symbol,
-        side: record.side,
-        type: record.type,
-        quantityMinor,
-        quoteAmountMinor: record.quoteAmountMinor ?? undefined,
-        priceMinor: record.priceMinor ?? undefined,
-        maxValueScaled:
-          record.side === "buy" && record.type === "market" && quantityMinor !== undefined
-            ? marketBuyCap(record)
-            : undefined,
-      });
+      const raw = await venue.submit(venueOrderOf(record));
       execution = { ...raw, complete: isComplete(record, raw) };
     } catch (error) {
       if (!(error instanceof VenueUnavailableError)) throw error;
@@ -360,25 +450,24 @@ export class OrderDesk {
   async #settle(record: OrderRecord, plan: SettlementPlan): Promise<OrderRecord> {
     let entryId = "";
     if (plan.fill) {
-      const receipt = await this.deps.ledger.settleFill({
-        idempotencyKey: ledgerKey(record.id, `fill:${plan.fill.number}`),
-        holdId: record.id,
-        venue: record.venue,
-        spentMinor: plan.fill.spentMinor,
-        received: plan.fill.received,
-        fee: plan.fill.fee,
-        reference: `order:${record.id}:fill:${plan.fill.number}`,
-      });
-      entryId = receipt.entryId;
+      const known = this.#settledFills.get(record.id);
+      this.#settledFills.delete(record.id);
+      entryId = known ?? (await this.#timed("ledgerMs", this.#fill(record, plan.fill)));
     }
     if (plan.release) {
-      await this.deps.ledger.release({ idempotencyKey: ledgerKey(record.id, "release"), holdId: record.id });
+      await this.#timed(
+        "ledgerMs",
+        this.deps.ledger.release({ idempotencyKey: ledgerKey(record.id, "release"), holdId: record.id }),
+      );
     }
     const after: OrderRecord = { ...plan.after, pending: null };
-    await commitOrder(
-      this.deps.db,
-      after,
-      plan.trades.map((trade) => ({ ...trade, ledgerEntryId: entryId })),
+    await this.#timed(
+      "databaseMs",
+      commitOrder(
+        this.deps.db,
+        after,
+        plan.trades.map((trade) => ({ ...trade, ledgerEntryId: entryId })),
+      ),
     );
     return after;
   }
@@ -470,7 +559,7 @@ export class OrderDesk {
 
   async #persist(record: OrderRecord): Promise<OrderRecord> {
     const stamped = { ...record, updatedAtMs: this.deps.now() };
-    await saveOrder(this.deps.db, stamped);
+    await this.#timed("databaseMs", saveOrder(this.deps.db, stamped));
     return stamped;
   }
 
@@ -490,6 +579,28 @@ export class OrderDesk {
       );
     }
   }
+}
+
+function venueOrderOf(record: OrderRecord): VenueOrder {
+  const quantityMinor = record.quantityMinor === null ? undefined : record.quantityMinor;
+  return {
+    id: record.id,
+    symbol: record.symbol,
+    side: record.side,
+    type: record.type,
+    quantityMinor,
+    quoteAmountMinor: record.quoteAmountMinor ?? undefined,
+    priceMinor: record.priceMinor ?? undefined,
+    // A market buy by quantity never executes beyond what its hold pays for (the cap is 0
+    // before the hold amount is known: a simulated venue then sizes the hold from the fills).
+    maxValueScaled:
+      record.side === "buy" &&
+      record.type === "market" &&
+      quantityMinor !== undefined &&
+      record.holdAmountMinor > 0n
+        ? marketBuyCap(record)
+        : undefined,
+  };
 }
 
 function restingOf(record: OrderRecord): RestingOrder {

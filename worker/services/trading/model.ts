@@ -243,4 +243,11 @@ export interface DeskFailure {
   fields?: Record<string, string>;
 }
 
-export type DeskOutcome<T> = { ok: true; value: T } | { ok: false; error: DeskFailure };
+/** Milliseconds a placement spent waiting on each dependency (for Server-Timing). */
+export interface DeskTiming {
+  databaseMs: number;
+  ledgerMs: number;
+  venueMs: number;
+}
+
+export type DeskOutcome<T> = { ok: true; value: T; timing?: DeskTiming } | { ok: false; error: DeskFailure };

@@ -27,6 +27,7 @@ import {
 export class PaperVenue implements ExecutionVenue {
   readonly venue = "simulated" as const;
   readonly book = "paper" as const;
+  readonly simulated = true;
 
   constructor(private readonly source: MarketDataSource) {}
 

@@ -60,6 +60,7 @@ export async function placeOrder(
   user: Pick<AuthenticatedUser, "id" | "twoFactorEnabled">,
   clientKey: string,
   body: unknown,
+  options: { onTiming?: (header: string) => void } = {},
 ): Promise<OrderView> {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalid({ body: "must be a JSON object" });
@@ -99,7 +100,16 @@ export async function placeOrder(
     quoteAmountMinor: order.quoteAmountMinor,
     priceMinor: order.priceMinor,
   };
-  return unwrap(await callDesk(() => userOrders(services.env, user.id).place(request)));
+  const startedMs = performance.now();
+  const outcome = await callDesk(() => userOrders(services.env, user.id).place(request));
+  if (outcome.ok && outcome.timing && options.onTiming) {
+    const { databaseMs, ledgerMs, venueMs } = outcome.timing;
+    const ms = (value: number) => value.toFixed(1);
+    options.onTiming(
+      `desk;dur=${ms(performance.now() - startedMs)};desc="order desk round trip", desk-db;dur=${ms(databaseMs)}, desk-ledger;dur=${ms(ledgerMs)}, desk-venue;dur=${ms(venueMs)}`,
+    );
+  }
+  return unwrap(outcome);
 }
 
 export async function cancelOrder(

@@ -52,8 +52,14 @@ export async function activeOrders(db: Database, userId: string): Promise<OrderR
   return rows.map(recordOfRow);
 }
 
-export async function insertOrder(db: Database, record: OrderRecord): Promise<void> {
-  await db.insert(orders).values(rowOfRecord(record));
+/** Inserts unless the user already has an order with this client key; true when inserted. */
+export async function insertOrderIfNew(db: Database, record: OrderRecord): Promise<boolean> {
+  const inserted = await db
+    .insert(orders)
+    .values(rowOfRecord(record))
+    .onConflictDoNothing({ target: [orders.userId, orders.clientKey] })
+    .returning({ id: orders.id });
+  return inserted.length > 0;
 }
 
 /** Writes the whole record (the desk is the only writer, so last write is the truth). */

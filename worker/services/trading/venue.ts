@@ -58,6 +58,12 @@ export interface ExecutionVenue {
   readonly venue: Venue;
   /** The ledger book this venue trades; the ledger refuses a fill from a venue of another book. */
   readonly book: Book;
+  /**
+   * True when `submit` has no effect outside the platform (the paper engine): the desk may
+   * then execute before holding, and hold exactly what the fills take. An exchange adapter is
+   * false: its orders are submitted only once their funds are held.
+   */
+  readonly simulated: boolean;
   /** Exact value (quote minor x 10^baseScale) of buying `quantityMinor` now: sizes a market buy's hold. */
   estimateBuyValue(symbol: MarketSymbol, quantityMinor: bigint, stepMinor: bigint): Promise<bigint>;
   submit(order: VenueOrder): Promise<Execution>;
