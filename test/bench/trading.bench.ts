@@ -124,7 +124,10 @@ async function placeBuy(stack: RunningStack, trader: Trader, sequence: number) {
     for (const part of result.timing.split(",")) {
       const [name, ...params] = part.trim().split(";");
       const duration = params.find((param) => param.startsWith("dur="));
-      if (name && duration) (breakdown[name] ??= []).push(Number(duration.slice(4)));
+      if (!name || !duration) continue;
+      const values = breakdown[name] ?? [];
+      values.push(Number(duration.slice(4)));
+      breakdown[name] = values;
     }
   }
   if (result.status === 201) {

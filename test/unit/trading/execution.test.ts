@@ -43,7 +43,7 @@ const asksArbitrary = fc
     });
   });
 
-function valueOf(slices: readonly Slice[]): bigint {
+function valueScaledOf(slices: readonly Slice[]): bigint {
   return slices.reduce((sum, slice) => sum + slice.quantityMinor * slice.priceMinor, 0n);
 }
 
@@ -137,7 +137,7 @@ describe("walking the book", () => {
           maxValueScaled: cap,
           stepMinor: 1_000n,
         });
-        expect(valueOf(slices)).toBeLessThanOrEqual(cap);
+        expect(valueScaledOf(slices)).toBeLessThanOrEqual(cap);
         for (const slice of slices) expect(slice.quantityMinor % 1_000n).toBe(0n);
       }),
     );
@@ -188,7 +188,7 @@ describe("settling fills", () => {
               if (slice.liquidity === "maker") maker += slice.quoteMinor;
               else taker += slice.quoteMinor;
             }
-            exact += valueOf(fill);
+            exact += valueScaledOf(fill);
           }
           const rounded = side === "buy" ? (exact + BTC_UNIT - 1n) / BTC_UNIT : exact / BTC_UNIT;
           expect(progress.filledQuoteMinor).toBe(rounded);
