@@ -62,7 +62,7 @@ export function orderByDependencies(schema: SchemaObject[]): SchemaObject[] {
   const references = new Map(
     tables.map((table) => [
       table.name,
-      [...table.sql.matchAll(/REFERENCES\s+[`"\[]?([A-Za-z0-9_]+)/gi)]
+      [...table.sql.matchAll(/REFERENCES\s+[`"[]?([A-Za-z0-9_]+)/gi)]
         .map((match) => match[1] ?? "")
         .filter((name) => names.has(name) && name !== table.name),
     ]),

@@ -6,7 +6,6 @@ import { defineRoutes } from "../routes.ts";
 import { appendAudit } from "../services/audit/append.ts";
 import {
   changePassword,
-  checkPassword,
   emailSchema,
   passwordSchema,
   publicUser,
@@ -19,7 +18,6 @@ import {
   requireAuth,
   requireFreshTotp,
   requireUser,
-  verifyTotpForUser,
 } from "../services/auth/guards.ts";
 import {
   clearedSessionCookie,
@@ -31,16 +29,7 @@ import {
   revokeSessionById,
   sessionCookie,
 } from "../services/auth/sessions.ts";
-import { matchTotpStep } from "../services/auth/totp.ts";
-import {
-  activateTwoFactor,
-  assertTwoFactorOff,
-  beginTotpSetup,
-  consumeRecoveryCode,
-  deactivateTwoFactor,
-  isRecoveryCodeShape,
-  readPendingTotpSecret,
-} from "../services/auth/two-factor.ts";
+import { assertTwoFactorOff, beginTotpSetup } from "../services/auth/two-factor.ts";
 import { parseJsonBody } from "./validation.ts";
 
 const codeSchema = z.string().max(64);

@@ -18,6 +18,12 @@ function expectConsistent(candles: Candle[]) {
   }
 }
 
+// Math.max and Math.min cannot take bigint.
+const maxBig = (values: bigint[], start: bigint) =>
+  values.reduce((best, value) => (value > best ? value : best), start);
+const minBig = (values: bigint[], start: bigint) =>
+  values.reduce((best, value) => (value < best ? value : best), start);
+
 describe("simulated market: determinism", () => {
   it("the same seed gives the same tickers, candles, book and trades; another seed does not", async () => {
     const [a, b, other] = [market(), market(), market("another seed")];
@@ -90,18 +96,27 @@ describe("simulated market: prices and candles", () => {
     if (!day) return;
     expect(hours[0]?.openMinor).toBe(day.openMinor);
     expect(hours[23]?.closeMinor).toBe(day.closeMinor);
-    expect(hours.reduce((high, candle) => (candle.highMinor > high ? candle.highMinor : high), 0n)).toBe(
-      day.highMinor,
-    );
     expect(
-      hours.reduce((low, candle) => (candle.lowMinor < low ? candle.lowMinor : low), day.highMinor),
+      maxBig(
+        hours.map((candle) => candle.highMinor),
+        0n,
+      ),
+    ).toBe(day.highMinor);
+    expect(
+      minBig(
+        hours.map((candle) => candle.lowMinor),
+        day.highMinor,
+      ),
     ).toBe(day.lowMinor);
     expect(hours.reduce((sum, candle) => sum + candle.volumeMinor, 0n)).toBe(day.volumeMinor);
     const [hour] = (await sim.candles("SOL-USDT", "1h", { limit: 1, endTimeMs: end })).candles;
     const minutes = (await sim.candles("SOL-USDT", "1m", { limit: 60, endTimeMs: end })).candles;
-    expect(minutes.reduce((high, candle) => (candle.highMinor > high ? candle.highMinor : high), 0n)).toBe(
-      hour?.highMinor,
-    );
+    expect(
+      maxBig(
+        minutes.map((candle) => candle.highMinor),
+        0n,
+      ),
+    ).toBe(hour?.highMinor);
     expect(minutes.reduce((sum, candle) => sum + candle.volumeMinor, 0n)).toBe(hour?.volumeMinor);
   });
 

@@ -21,7 +21,7 @@ function bitcoin(address: string): AddressCheck {
     const lower = address.toLowerCase();
     // Version 0 uses bech32, versions 1..16 bech32m: try the one the version byte demands.
     const decoded = bech32.decodeUnsafe(lower, 90) ?? bech32m.decodeUnsafe(lower, 90);
-    if (!decoded || decoded.prefix !== "bc") return { ok: false, reason: "bech32 checksum does not match" };
+    if (decoded?.prefix !== "bc") return { ok: false, reason: "bech32 checksum does not match" };
     const [version, ...programWords] = decoded.words;
     if (version === undefined || version > 16) return { ok: false, reason: "unknown witness version" };
     const usedBech32m = bech32m.decodeUnsafe(lower, 90) !== undefined;
