@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ApiError, errorBody } from "../../../worker/errors.ts";
-import type { Logger } from "../../../worker/logger.ts";
+import { createLogger, type Logger } from "../../../worker/logger.ts";
+import { requestId } from "../../../worker/middleware/request-id/index.ts";
+import { requestLog } from "../../../worker/middleware/request-log/index.ts";
 import { type WafOptions, waf } from "../../../worker/middleware/waf/index.ts";
 
 interface LogLine {
@@ -178,5 +180,32 @@ describe("waf middleware", () => {
       });
     expect((await send({ label: "<script>hi</script>" })).status).toBe(200);
     expect((await send({ note: "<script>hi</script>" })).status).toBe(403);
+  });
+
+  it("puts rule ids, score and class on the printed request line, and no payload", async () => {
+    const printed: string[] = [];
+    const app = new Hono();
+    app.use(requestId());
+    app.use(
+      requestLog({ loggerFor: () => createLogger({ level: "info", sink: (line) => printed.push(line) }) }),
+    );
+    app.use(waf({ routeClass: "authenticated" }));
+    app.post("*", (c) => c.json({ ok: true }));
+    app.onError((error, c) =>
+      error instanceof ApiError ? c.json(errorBody(error, "id"), error.status) : c.json({}, 500),
+    );
+    const response = await app.request("https://coinhubx.com/api/v1/withdrawal-addresses", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ label: "<script>steal('hunter2')</script>" }),
+    });
+    expect(response.status).toBe(403);
+    const line = JSON.parse(printed.find((entry) => entry.includes('"request"')) ?? "{}") as {
+      waf?: { action: string; class: string; score: number; rules: string[]; locations: string[] };
+    };
+    expect(line.waf).toMatchObject({ action: "block", class: "authenticated", locations: ["body:label"] });
+    expect(line.waf?.rules).toContain("xss-script-tag");
+    expect(line.waf?.score).toBeGreaterThanOrEqual(5);
+    expect(printed.join("\n")).not.toContain("hunter2");
   });
 });
