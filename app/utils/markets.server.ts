@@ -9,9 +9,26 @@ import type { MarketRow } from "../components/markets-table.tsx";
  * A symbol whose sparkline cannot be had still shows its row; if no price source answers at
  * all the page says so instead of failing.
  */
-export async function loadMarketRows(
-  services: Pick<Services, "config">,
-): Promise<{ rows: MarketRow[]; unavailable: boolean }> {
+type MarketRows = { rows: MarketRow[]; unavailable: boolean };
+
+/**
+ * The market tables change once a second (the simulated market's tick), and every visitor
+ * sees the same rows: one computation per isolate per second serves them all, instead of
+ * re-deriving seven tickers and 168 candles for each page view.
+ */
+const ROWS_TTL_MS = 1_000;
+const rowsCache = new Map<string, { atMs: number; value: Promise<MarketRows> }>();
+
+export function loadMarketRows(services: Pick<Services, "config">, nowMs = Date.now()): Promise<MarketRows> {
+  const key = services.config.MARKET_SOURCE;
+  const cached = rowsCache.get(key);
+  if (cached && nowMs - cached.atMs < ROWS_TTL_MS) return cached.value;
+  const value = computeMarketRows(services);
+  rowsCache.set(key, { atMs: nowMs, value });
+  return value;
+}
+
+async function computeMarketRows(services: Pick<Services, "config">): Promise<MarketRows> {
   let markets: Awaited<ReturnType<typeof listMarkets>>;
   try {
     markets = await listMarkets(services);

@@ -23,7 +23,8 @@ export async function runLoad(options: {
   count: number;
   concurrency: number;
   maxMs: number;
-  init?: () => RequestInit;
+  /** Per simulated client (by index): headers, method, body. */
+  init?: (clientIndex: number) => RequestInit;
   accept?: (status: number) => boolean;
 }): Promise<LoadResult> {
   const url = new URL(options.url);
@@ -34,12 +35,12 @@ export async function runLoad(options: {
   let errors = 0;
   const started = performance.now();
   const deadline = started + options.maxMs;
-  const client = async () => {
+  const client = async (clientIndex: number) => {
     while (issued < options.count && performance.now() < deadline) {
       issued++;
       const begin = performance.now();
       try {
-        const response = await fetch(options.url, options.init?.());
+        const response = await fetch(options.url, options.init?.(clientIndex));
         await response.arrayBuffer();
         if (!accept(response.status)) errors++;
       } catch {
@@ -48,7 +49,7 @@ export async function runLoad(options: {
       latencies.push(performance.now() - begin);
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency }, client));
+  await Promise.all(Array.from({ length: options.concurrency }, (_, index) => client(index)));
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
