@@ -4,6 +4,7 @@ import { type Bindings, getConfig } from "../../worker/env.ts";
 import { createLogger } from "../../worker/logger.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
 import { getMarketSource } from "../../worker/services/markets/source.ts";
+import { reportBackgroundError } from "../../worker/services/sentry.ts";
 import { OrderDesk } from "../../worker/services/trading/desk.ts";
 import type { DeskOutcome, OrderRequest, OrderView } from "../../worker/services/trading/model.ts";
 import { PaperVenue } from "../../worker/services/trading/paper-venue.ts";
@@ -67,8 +68,10 @@ export class UserOrders extends DurableObject<Bindings> {
       const { active } = await this.#serial((desk) => desk.checkResting(Date.now()), userId);
       if (active > 0) await this.ctx.storage.setAlarm(Date.now() + CHECK_INTERVAL_MS);
     } catch (error) {
-      createLogger({ level: getConfig(this.env).LOG_LEVEL }).warn("resting order check failed", { error });
+      const config = getConfig(this.env);
+      createLogger({ level: config.LOG_LEVEL }).warn("resting order check failed", { error });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_INTERVAL_MS);
+      await reportBackgroundError(config, error, { durableObject: "UserOrders", operation: "alarm" });
     }
   }
 

@@ -65,3 +65,26 @@ export async function setSentryUser(sentry: Toucan | null, userId: string): Prom
   if (!sentry) return;
   sentry.setUser({ id: (await sha256Hex(`sentry:${userId}`)).slice(0, 16) });
 }
+
+/**
+ * For Durable Object work that no Worker request waits on (alarms): the error would
+ * otherwise reach only the log. Reports with the object's name as context, then flushes.
+ */
+export async function reportBackgroundError(
+  config: { SENTRY_DSN?: string | undefined; RELEASE: string; ENVIRONMENT: string },
+  error: unknown,
+  context: { durableObject: string; operation: string },
+): Promise<void> {
+  const pending: Promise<unknown>[] = [];
+  const sentry = createSentry({
+    dsn: config.SENTRY_DSN,
+    release: config.RELEASE,
+    environment: config.ENVIRONMENT,
+    waitUntil: (promise) => pending.push(promise),
+  });
+  if (!sentry) return;
+  sentry.setTag("durable_object", context.durableObject);
+  sentry.setTag("operation", context.operation);
+  sentry.captureException(error);
+  await Promise.allSettled(pending);
+}
