@@ -151,9 +151,20 @@ export function createApp(options: AppOptions = {}) {
   register(API_PREFIX, orderRoutes);
   register(API_PREFIX, withdrawalRoutes);
 
-  app.all(`${API_PREFIX}/*`, (c) => {
-    throw new ApiError(404, "not_found", `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`);
-  });
+  // Unknown API paths are public-class requests like any other: classified, inspected by the
+  // WAF and rate limited before they get their 404.
+  app.all(
+    `${API_PREFIX}/*`,
+    async function classifyUnknownApi(c, next) {
+      c.set("routeClass", "public");
+      await next();
+    },
+    waf({ routeClass: "public" }),
+    rateLimitMiddleware,
+    (c) => {
+      throw new ApiError(404, "not_found", `No API route ${c.req.method} ${new URL(c.req.url).pathname}.`);
+    },
+  );
 
   if (options.pages) {
     const pages = options.pages;

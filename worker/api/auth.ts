@@ -30,6 +30,7 @@ import {
   sessionCookie,
 } from "../services/auth/sessions.ts";
 import { assertTwoFactorOff, beginTotpSetup } from "../services/auth/two-factor.ts";
+import { passwordExclusions } from "../waf/policy.ts";
 import { parseJsonBody } from "./validation.ts";
 
 const codeSchema = z.string().max(64);
@@ -75,6 +76,7 @@ export const authRoutes = defineRoutes([
     method: "POST",
     path: "/auth/signup",
     routeClass: "public",
+    waf: { exclusions: passwordExclusions("password") },
     handler: async (c) => {
       const body = await parseJsonBody(c, signupBody);
       const user = await signUp(c.get("services"), body, auditContext(c));
@@ -86,6 +88,7 @@ export const authRoutes = defineRoutes([
     method: "POST",
     path: "/auth/login",
     routeClass: "public",
+    waf: { exclusions: passwordExclusions("password") },
     handler: async (c) => {
       const body = await parseJsonBody(c, loginBody);
       const services = c.get("services");
@@ -110,6 +113,7 @@ export const authRoutes = defineRoutes([
     method: "POST",
     path: "/auth/password",
     routeClass: "authenticated",
+    waf: { exclusions: passwordExclusions("currentPassword", "newPassword") },
     handler: async (c) => {
       const body = await parseJsonBody(c, passwordBody);
       const { user, session } = await requireAuth(c);

@@ -34,6 +34,14 @@ export const PAGE_EXCLUSIONS: readonly WafExclusion[] = [
   },
 ];
 
+/** The same reasoning for the JSON API's password fields (sign-up, login, password change). */
+export const passwordExclusions = (...parameters: string[]): WafExclusion[] =>
+  parameters.map((parameter) => ({
+    parameter,
+    categories: ["sqli", "xss", "cmdi", "traversal", "jndi"],
+    reason: "hashed, never interpolated or logged; password managers generate punctuation",
+  }));
+
 export const DEFAULT_LIMITS: WafLimits = {
   // The API's own JSON limit (worker/api/validation.ts): a larger body is refused anyway.
   maxBodyBytes: 64 * 1024,
