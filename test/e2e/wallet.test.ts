@@ -35,10 +35,13 @@ describe("Wallet page in Chromium", () => {
     await page.fill('[data-testid=paper-deposit-form] input[name="amount"]', "10000.00");
     await page.click('[data-testid=paper-deposit-form] button[type="submit"]');
     await page.getByTestId("deposit-done").waitFor();
+    // The action's answer can render a moment before the revalidated balances: wait for them.
     const paperGbp = page.locator('[data-testid=wallets-paper] tr[data-asset="GBP"] td').nth(1);
+    await paperGbp.filter({ hasText: "10,000.00" }).waitFor({ timeout: 10_000 });
     await expect(paperGbp.textContent()).resolves.toBe("10,000.00");
     const liveGbp = page.locator('[data-testid=wallets-live] tr[data-asset="GBP"] td').nth(1);
     await expect(liveGbp.textContent()).resolves.toBe("0.00");
+    await page.locator("[data-testid=wallet-history] tbody tr").first().waitFor();
     await expect(page.locator("[data-testid=wallet-history] tbody tr").count()).resolves.toBe(1);
     await screenshot(page, "wallet");
 
