@@ -44,7 +44,22 @@ describe("logs never carry secrets", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const log = readFileSync(logFile, "utf8");
     expect(log).toContain("log-check-signup-01"); // the check is not vacuous: our traffic is there
-    expect(log).toMatch(/"message":"request"/);
+    // Exactly one structured request line for that request, with its route class and status.
+    const lines = log
+      .split("\n")
+      .filter(
+        (line) => line.includes('"message":"request"') && line.includes('"requestId":"log-check-signup-01"'),
+      );
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]?.slice(lines[0].indexOf("{")) ?? "{}") as Record<string, unknown>;
+    expect(line).toMatchObject({
+      level: "info",
+      method: "POST",
+      route: "/api/v1/auth/signup",
+      routeClass: "public",
+      status: 201,
+    });
+    expect(typeof line.durationMs).toBe("number");
     for (const secret of planted.filter((value) => value.length >= 8)) {
       expect(log.includes(secret), `log contains a planted secret (${secret.slice(0, 6)}…)`).toBe(false);
     }
