@@ -21,6 +21,11 @@ export class RateLimiter extends DurableObject<Bindings> {
     return result.decision;
   }
 
+  /** Readiness probe. */
+  async ping(): Promise<"pong"> {
+    return "pong";
+  }
+
   async reset(policyName: string): Promise<void> {
     await this.ctx.storage.delete(`gcra:${policyName}`);
   }

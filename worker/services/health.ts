@@ -54,10 +54,15 @@ export async function checkReadiness(services: Services) {
       return expected.tag;
     }),
     timed(async () => {
-      const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName("readiness-probe"));
-      const bot = services.env.BOT.get(services.env.BOT.idFromName("readiness-probe"));
-      const metrics = services.env.METRICS.get(services.env.METRICS.idFromName("global"));
-      const answers = await Promise.all([ledger.ping(), bot.ping(), metrics.ping()]);
+      // One instance of every Durable Object class answers RPC (the probe names never hold data).
+      const env = services.env;
+      const answers = await Promise.all([
+        env.USER_LEDGER.get(env.USER_LEDGER.idFromName("readiness-probe")).ping(),
+        env.USER_ORDERS.get(env.USER_ORDERS.idFromName("readiness-probe")).ping(),
+        env.BOT.get(env.BOT.idFromName("readiness-probe")).ping(),
+        env.METRICS.get(env.METRICS.idFromName("global")).ping(),
+        env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("readiness-probe")).ping(),
+      ]);
       if (answers.some((answer) => answer !== "pong")) throw new Error("unexpected ping answer");
       return undefined;
     }),
