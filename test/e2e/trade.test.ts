@@ -1,21 +1,13 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
+import { screenshot, useBrowser } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("the Trade page in Chromium", () => {
   it("signs up, funds paper GBP, clicks 50 %, buys, and sees the fill and the wallet change", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser().newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
 
@@ -88,7 +80,7 @@ describe("the Trade page in Chromium", () => {
   });
 
   it("answers signed-out visitors with market data and a prompt to log in", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     const response = await page.goto(`${baseUrl}/trade?symbol=ETH-USDT`);
     expect(response?.status()).toBe(200);
     await page.locator("[data-testid=order-form]").getByText("Log in").waitFor();

@@ -1,21 +1,13 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
+import { screenshot, useBrowser } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("Wallet page in Chromium", () => {
   it("shows both books for every asset, funds the paper book once per submit, and exports the history", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
     await page.goto(`${baseUrl}/signup`);

@@ -1,22 +1,14 @@
 import { generate } from "otplib";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
+import { screenshot, useBrowser } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("Withdraw page in Chromium", () => {
   it("whitelists an address with a code (pending for 24 h) and refuses a bad checksum", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
     page.on("response", (response) => {
