@@ -4,6 +4,7 @@ import { type Bindings, getConfig } from "../../worker/env.ts";
 import { createLogger } from "../../worker/logger.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
 import { getMarketSource } from "../../worker/services/markets/source.ts";
+import { flushMetrics } from "../../worker/services/metrics/flush.ts";
 import { reportBackgroundError } from "../../worker/services/sentry.ts";
 import { OrderDesk } from "../../worker/services/trading/desk.ts";
 import type { DeskOutcome, OrderRequest, OrderView } from "../../worker/services/trading/model.ts";
@@ -84,6 +85,8 @@ export class UserOrders extends DurableObject<Bindings> {
   async #serial<T>(run: (desk: OrderDesk) => Promise<T>, userId: string): Promise<T> {
     const result = this.#tail.then(async () => run(await this.#deskFor(userId)));
     this.#tail = result.catch(() => undefined);
+    // Ledger movements this object asked for are counted in its own isolate: send them on.
+    this.ctx.waitUntil(result.then(() => flushMetrics(this.env)).catch(() => undefined));
     return result;
   }
 

@@ -37,3 +37,44 @@ describe("metrics (ops route class)", () => {
     expect(exposition).toMatch(/chx_http_requests_total\{[^}]*route="\/healthz"[^}]*\} \d+/);
   });
 });
+
+describe("domain metrics", () => {
+  it("counts ledger movements and WAF blocks", async () => {
+    const signup = await SELF.fetch("http://example.com/api/v1/auth/signup", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: "http://example.com" },
+      body: JSON.stringify({
+        email: `metrics-${crypto.randomUUID()}@example.com`,
+        password: "metrics-long-passphrase",
+      }),
+    });
+    const cookie = (signup.headers.get("Set-Cookie") ?? "").split(";")[0] ?? "";
+    const deposit = await SELF.fetch("http://example.com/api/v1/wallets/paper-deposit", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Origin: "http://example.com",
+        Cookie: cookie,
+        "Idempotency-Key": crypto.randomUUID(),
+      },
+      body: JSON.stringify({ asset: "GBP", amount: "100.00" }),
+    });
+    expect(deposit.status).toBe(201);
+    const attack = await SELF.fetch(
+      "http://example.com/api/v1/markets?symbol=1%27%20UNION%20SELECT%20password%20FROM%20users--",
+    );
+    expect(attack.status).toBe(403);
+    const response = await SELF.fetch("http://example.com/metrics", { headers: OPS });
+    const body = (await response.json()) as {
+      series: { name: string; labels: Record<string, string>; value: number }[];
+    };
+    const movements = body.series.find(
+      (entry) => entry.name === "chx_ledger_movements_total" && entry.labels.kind === "paper_deposit",
+    );
+    expect(movements?.value).toBeGreaterThanOrEqual(1);
+    const blocks = body.series.filter(
+      (entry) => entry.name === "chx_waf_blocks_total" && entry.labels.category === "sqli",
+    );
+    expect(blocks.reduce((sum, entry) => sum + entry.value, 0)).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { RouteClass } from "../../routes.ts";
+import { isolateMetrics } from "../../services/metrics/recorder.ts";
 import { compiledRules } from "../../waf/engine.ts";
 import {
   DEFAULT_LIMITS,
@@ -138,6 +139,16 @@ export function waf(options: WafOptions): MiddlewareHandler<{ Variables: WafCont
           // Where, never what: the matched text may be a password or a token.
           locations: [...new Set(verdict.matches.map((match) => match.location))],
         };
+      }
+    }
+    if (verdict.action !== "pass") {
+      // One count per category involved, so the alert and the ops page show what is hitting us.
+      for (const category of new Set(verdict.matches.map((match) => match.category))) {
+        isolateMetrics.increment("chx_waf_blocks_total", {
+          route_class: routeClass,
+          category,
+          action: verdict.action,
+        });
       }
     }
     if (verdict.action === "block") throw new ApiError(403, "waf_blocked", BLOCK_MESSAGE);

@@ -1,5 +1,6 @@
 import type { Bindings } from "../../env.ts";
 import { ApiError, DependencyUnavailableError } from "../../errors.ts";
+import { isolateMetrics } from "../metrics/recorder.ts";
 import type {
   BotAllocateCommand,
   BotReturnCommand,
@@ -59,17 +60,34 @@ export function userLedger(
   const stub = (): UserLedgerStub => env.USER_LEDGER.get(env.USER_LEDGER.idFromName(userId));
   const call = <T>(run: (ledger: UserLedgerStub) => Promise<LedgerOutcome<T>>) =>
     callLedger(stub, run, options.onTiming);
+  // Movements are counted where they are asked for (the Worker's isolate flushes its metrics
+  // with every request); reads are not movements.
+  const move = <T>(kind: string, run: (ledger: UserLedgerStub) => Promise<LedgerOutcome<T>>) =>
+    call(run).then(
+      (value) => {
+        isolateMetrics.increment("chx_ledger_movements_total", { kind });
+        return value;
+      },
+      (error: unknown) => {
+        const reason = error instanceof ApiError ? error.code : "unavailable";
+        isolateMetrics.increment("chx_ledger_failures_total", { kind, reason });
+        throw error;
+      },
+    );
   return {
-    paperDeposit: (input) => call((ledger) => ledger.paperDeposit({ ...input, userId })),
-    opsDeposit: (input) => call((ledger) => ledger.opsDeposit({ ...input, userId })),
-    hold: (input) => call((ledger) => ledger.hold({ ...input, userId })),
-    release: (input) => call((ledger) => ledger.release({ ...input, userId })),
-    settleFill: (input) => call((ledger) => ledger.settleFill({ ...input, userId })),
-    withdrawalHold: (input) => call((ledger) => ledger.withdrawalHold({ ...input, userId })),
-    withdrawalSettle: (input) => call((ledger) => ledger.withdrawalSettle({ ...input, userId })),
-    withdrawalRelease: (input) => call((ledger) => ledger.withdrawalRelease({ ...input, userId })),
-    botAllocate: (input) => call((ledger) => ledger.botAllocate({ ...input, userId })),
-    botReturn: (input) => call((ledger) => ledger.botReturn({ ...input, userId })),
+    paperDeposit: (input) => move("paper_deposit", (ledger) => ledger.paperDeposit({ ...input, userId })),
+    opsDeposit: (input) => move("ops_deposit", (ledger) => ledger.opsDeposit({ ...input, userId })),
+    hold: (input) => move("order_hold", (ledger) => ledger.hold({ ...input, userId })),
+    release: (input) => move("order_release", (ledger) => ledger.release({ ...input, userId })),
+    settleFill: (input) => move("fill", (ledger) => ledger.settleFill({ ...input, userId })),
+    withdrawalHold: (input) =>
+      move("withdrawal_hold", (ledger) => ledger.withdrawalHold({ ...input, userId })),
+    withdrawalSettle: (input) =>
+      move("withdrawal_settle", (ledger) => ledger.withdrawalSettle({ ...input, userId })),
+    withdrawalRelease: (input) =>
+      move("withdrawal_release", (ledger) => ledger.withdrawalRelease({ ...input, userId })),
+    botAllocate: (input) => move("bot_allocate", (ledger) => ledger.botAllocate({ ...input, userId })),
+    botReturn: (input) => move("bot_return", (ledger) => ledger.botReturn({ ...input, userId })),
     wallets: () => call((ledger) => ledger.wallets(userId)),
     entries: (query) => call((ledger) => ledger.entries(userId, query)),
   };

@@ -199,6 +199,19 @@ export class UserLedgerEngine {
       const answer = answers.get(pending);
       assert(answer !== undefined, "a command in the group got no answer");
       const queueMs = round(startedAtMs - pending.submittedAtMs);
+      // One line per committed movement (or refusal): what and why, never who in clear.
+      if (answer.ok) {
+        this.logger?.info("ledger movement", {
+          kind: pending.command.kind,
+          entryId: pending.entryId,
+          groupSize: group.length,
+        });
+      } else {
+        this.logger?.info("ledger movement refused", {
+          kind: pending.command.kind,
+          reason: answer.error.code,
+        });
+      }
       pending.resolve(answer.ok ? { ...answer, timing: { ...timing, queueMs } } : answer);
     }
     return 0;
