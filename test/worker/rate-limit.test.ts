@@ -91,3 +91,21 @@ describe("coarse limits by route class", () => {
     expect(other.status).toBe(204);
   });
 });
+
+describe("coarse limits cannot be dodged", () => {
+  it("a fresh random cookie per request does not reset a public route's per-address limit", async () => {
+    const ip = freshIp();
+    const responses = await Promise.all(
+      Array.from({ length: 340 }, () =>
+        SELF.fetch(`${ORIGIN}/api/v1/no-such-route`, {
+          headers: {
+            "CF-Connecting-IP": ip,
+            Cookie: `chx_session=${crypto.randomUUID()}${crypto.randomUUID()}`,
+          },
+        }),
+      ),
+    );
+    const statuses = new Set(responses.map((response) => response.status));
+    expect([...statuses].sort()).toEqual([404, 429]);
+  });
+});

@@ -12,8 +12,8 @@ import {
 } from "../../services/rate-limit/policies.ts";
 
 /**
- * Coarse flood protection by route class and identity: the session (hashed) for requests
- * that carry one, else the client IP. Reads the class the route declared; no path is special.
+ * Coarse flood protection by route class and identity: the session (hashed) on authenticated
+ * routes, the client IP everywhere else. Reads the class the route declared; no path is special.
  * Exact, per-purpose limits (failed logins, withdrawals) are enforced where those happen.
  */
 export function rateLimit(): MiddlewareHandler<AppEnv> {
@@ -22,7 +22,10 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     const bindingName = CLASS_LIMITER_BINDING[routeClass];
     const limiter = bindingName ? c.env[bindingName] : undefined;
     if (!bindingName || !limiter || routeClass === "static") return next();
-    const token = readSessionToken(c.req.header("Cookie"));
+    // Public and ops routes are limited per address: a cookie there proves nothing, and keying
+    // on it would let anyone dodge the limit by sending a fresh random cookie each time.
+    // Authenticated routes are limited per session (they refuse invalid sessions right after).
+    const token = routeClass === "authenticated" ? readSessionToken(c.req.header("Cookie")) : null;
     const identity = token ? `session:${(await sha256Hex(token)).slice(0, 24)}` : `ip:${clientIp(c)}`;
     const { success } = await limiter.limit({ key: `${routeClass}:${identity}` });
     const limit = CLASS_LIMITS[routeClass];
