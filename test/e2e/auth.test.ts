@@ -1,10 +1,10 @@
 import { generate } from "otplib";
 import { describe, expect, inject, it } from "vitest";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
-import { screenshot, useBrowser } from "../support/browser.ts";
+import { browserForThisFile, screenshot } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-const browser = useBrowser();
+const browser = browserForThisFile();
 
 const codeAt = (secret: string, offsetSteps: number) =>
   generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });

@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
-import { screenshot, useBrowser } from "../support/browser.ts";
+import { browserForThisFile, screenshot } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-const browser = useBrowser();
+const browser = browserForThisFile();
 
 describe("the Markets page in Chromium", () => {
   it("lists every market with price, change, volume and a sparkline, and filters by search", async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
-import { screenshot, useBrowser } from "../support/browser.ts";
+import { browserForThisFile, screenshot } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-const browser = useBrowser();
+const browser = browserForThisFile();
 
 describe("the app shell in Chromium", () => {
   it("renders the home page with navigation, hydrates, and navigates client-side", async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, inject, it } from "vitest";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
-import { screenshot, useBrowser } from "../support/browser.ts";
+import { browserForThisFile, screenshot } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-const browser = useBrowser();
+const browser = browserForThisFile();
 
 describe("the Trade page in Chromium", () => {
   it("signs up, funds paper GBP, clicks 50 %, buys, and sees the fill and the wallet change", async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, inject, it } from "vitest";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
-import { screenshot, useBrowser } from "../support/browser.ts";
+import { browserForThisFile, screenshot } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-const browser = useBrowser();
+const browser = browserForThisFile();
 
 describe("Wallet page in Chromium", () => {
   it("shows both books for every asset, funds the paper book once per submit, and exports the history", async () => {

@@ -1,10 +1,10 @@
 import { generate } from "otplib";
 import { describe, expect, inject, it } from "vitest";
 import { STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
-import { screenshot, useBrowser } from "../support/browser.ts";
+import { browserForThisFile, screenshot } from "../support/browser.ts";
 
 const baseUrl = inject("baseUrl");
-const browser = useBrowser();
+const browser = browserForThisFile();
 
 describe("Withdraw page in Chromium", () => {
   it("whitelists an address with a code (pending for 24 h) and refuses a bad checksum", async () => {

@@ -38,7 +38,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * One browser per test file: launched before its tests, closed after. Returns a getter, as
  * the browser exists only once `beforeAll` has run.
  */
-export function useBrowser(): () => Browser {
+export function browserForThisFile(): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await launchBrowser();
