@@ -1,9 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { appendAudit } from "../../worker/services/audit/append.ts";
 import { listUserEvents } from "../../worker/services/audit/query.ts";
-import { confirmTwoFactor, turnOffTwoFactor } from "../../worker/services/auth/flows.ts";
+import {
+  confirmTwoFactor,
+  signOutOtherSessions,
+  signOutSession,
+  turnOffTwoFactor,
+} from "../../worker/services/auth/flows.ts";
 import {
   listActiveSessions,
   revokeOtherSessions,
@@ -65,29 +69,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return { intent, done: true };
       }
       case "revoke": {
-        const publicId = String(form.get("sessionId") ?? "");
-        if (await revokeOwnSession(services, user.id, publicId)) {
-          await appendAudit(services.client, {
-            event: "session.revoked",
-            outcome: "success",
-            actor: `user:${user.id}`,
-            userId: user.id,
-            ...auditContext(context),
-            detail: { sessionId: publicId },
-          });
-        }
+        await signOutSession(services, user.id, String(form.get("sessionId") ?? ""), auditContext(context));
         return { intent, done: true };
       }
       case "revoke-others": {
-        const revoked = await revokeOtherSessions(services, user.id, session.id);
-        await appendAudit(services.client, {
-          event: "session.revoked_others",
-          outcome: "success",
-          actor: `user:${user.id}`,
-          userId: user.id,
-          ...auditContext(context),
-          detail: { revoked },
-        });
+        await signOutOtherSessions(services, user.id, session.id, auditContext(context));
         return { intent, done: true };
       }
       default:

@@ -93,7 +93,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return { intent, message: "Address removed." };
     }
     if (intent === "withdraw") {
-      const input = validate(withdrawalForm, form);
+      // The asset is the chosen address's asset: asking for it again could only disagree.
+      const chosen = (await listAddresses(services, user.id)).find(
+        (address) => address.id === form.addressId,
+      );
+      const input = validate(withdrawalForm, { ...form, asset: chosen?.asset ?? "" });
       const key = String(form.idempotencyKey ?? "");
       if (!/^[A-Za-z0-9-]{8,64}$/.test(key))
         throw new ApiError(400, "invalid_request", "Reload the page and try again.");
@@ -184,14 +188,6 @@ export default function Withdraw() {
                   <option key={address.id} value={address.id}>
                     {address.asset} · {address.label || "address"} · …{address.address.slice(-8)}
                   </option>
-                ))}
-              </select>
-            </label>
-            <label className="field">
-              <span>Asset</span>
-              <select name="asset">
-                {assets.map((asset) => (
-                  <option key={asset}>{asset}</option>
                 ))}
               </select>
             </label>

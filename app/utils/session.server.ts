@@ -4,13 +4,7 @@ import { ApiError } from "../../worker/errors.ts";
 import type { AuditContext } from "../../worker/services/auth/accounts.ts";
 import { bytesToBase64Url } from "../../worker/services/auth/crypto.ts";
 import { timingSafeEqual } from "../../worker/services/auth/password.ts";
-import {
-  type AuthState,
-  cookieIsSecure,
-  createSession,
-  revokeSessionById,
-  sessionCookie,
-} from "../../worker/services/auth/sessions.ts";
+import { type AuthState, rotateSession } from "../../worker/services/auth/sessions.ts";
 
 export async function getAuth(context: AppLoadContext): Promise<AuthState | null> {
   return context.auth();
@@ -33,12 +27,13 @@ export function auditContext(context: AppLoadContext): AuditContext {
 /** A new session (the one the request came with is revoked): returns the Set-Cookie value. */
 export async function startPageSession(context: AppLoadContext, request: Request, userId: string) {
   const previous = await context.auth();
-  if (previous) await revokeSessionById(context.services, previous.session.id);
-  const { token } = await createSession(context.services, userId, {
-    userAgent: request.headers.get("User-Agent") ?? "",
-    ipAddress: context.clientIp,
+  const { cookie } = await rotateSession(context.services, {
+    previousSessionId: previous?.session.id ?? null,
+    userId,
+    client: { userAgent: request.headers.get("User-Agent") ?? "", ipAddress: context.clientIp },
+    requestUrl: request.url,
   });
-  return sessionCookie(token, { secure: cookieIsSecure(request.url) });
+  return cookie;
 }
 
 /** Only local paths: an open redirect would hand phishers a trusted link. */

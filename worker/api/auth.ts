@@ -11,8 +11,16 @@ import {
   publicUser,
   signUp,
 } from "../services/auth/accounts.ts";
-import { authenticate, confirmTwoFactor, recordLogin, turnOffTwoFactor } from "../services/auth/flows.ts";
 import {
+  authenticate,
+  confirmTwoFactor,
+  recordLogin,
+  signOutOtherSessions,
+  signOutSession,
+  turnOffTwoFactor,
+} from "../services/auth/flows.ts";
+import {
+  auditContextOf,
   clientIp,
   optionalAuth,
   requireAuth,
@@ -22,12 +30,9 @@ import {
 import {
   clearedSessionCookie,
   cookieIsSecure,
-  createSession,
   listActiveSessions,
-  revokeOtherSessions,
-  revokeOwnSession,
   revokeSessionById,
-  sessionCookie,
+  rotateSession,
 } from "../services/auth/sessions.ts";
 import { assertTwoFactorOff, beginTotpSetup } from "../services/auth/two-factor.ts";
 import { passwordExclusions } from "../waf/policy.ts";
@@ -54,20 +59,16 @@ const passwordBody = z.object({
   totp: codeSchema.optional(),
 });
 
-function auditContext(c: Context<AppEnv>) {
-  return { requestId: c.get("requestId"), ipAddress: clientIp(c) };
-}
-
 /** Starts a fresh session (rotating away any session the request came with) and sets the cookie. */
 export async function startSession(c: Context<AppEnv>, userId: string) {
-  const services = c.get("services");
   const previous = await optionalAuth(c);
-  if (previous) await revokeSessionById(services, previous.session.id);
-  const { token, session } = await createSession(services, userId, {
-    userAgent: c.req.header("User-Agent") ?? "",
-    ipAddress: clientIp(c),
+  const { cookie, session } = await rotateSession(c.get("services"), {
+    previousSessionId: previous?.session.id ?? null,
+    userId,
+    client: { userAgent: c.req.header("User-Agent") ?? "", ipAddress: clientIp(c) },
+    requestUrl: c.req.url,
   });
-  c.header("Set-Cookie", sessionCookie(token, { secure: cookieIsSecure(c.req.url) }), { append: true });
+  c.header("Set-Cookie", cookie, { append: true });
   return session;
 }
 
@@ -79,7 +80,7 @@ export const authRoutes = defineRoutes([
     waf: { exclusions: passwordExclusions("password") },
     handler: async (c) => {
       const body = await parseJsonBody(c, signupBody);
-      const user = await signUp(c.get("services"), body, auditContext(c));
+      const user = await signUp(c.get("services"), body, auditContextOf(c));
       await startSession(c, user.id);
       return c.json({ user: { id: user.id, email: user.email } }, 201);
     },
@@ -92,9 +93,9 @@ export const authRoutes = defineRoutes([
     handler: async (c) => {
       const body = await parseJsonBody(c, loginBody);
       const services = c.get("services");
-      const { user, method } = await authenticate(services, body, auditContext(c));
+      const { user, method } = await authenticate(services, body, auditContextOf(c));
       await startSession(c, user.id);
-      await recordLogin(services, user.id, method, auditContext(c));
+      await recordLogin(services, user.id, method, auditContextOf(c));
       return c.json({ user: publicUser(user) }, 200);
     },
   },
@@ -118,7 +119,7 @@ export const authRoutes = defineRoutes([
       const body = await parseJsonBody(c, passwordBody);
       const { user, session } = await requireAuth(c);
       if (user.twoFactorEnabled) await requireFreshTotp(c, user, body.totp, "password.change");
-      await changePassword(c.get("services"), user.id, body, session.id, auditContext(c));
+      await changePassword(c.get("services"), user.id, body, session.id, auditContextOf(c));
       return c.body(null, 204);
     },
   },
@@ -157,18 +158,9 @@ export const authRoutes = defineRoutes([
     handler: async (c) => {
       const { user } = await requireAuth(c);
       const publicId = c.req.param("id") ?? "";
-      const services = c.get("services");
-      if (!(await revokeOwnSession(services, user.id, publicId))) {
+      if (!(await signOutSession(c.get("services"), user.id, publicId, auditContextOf(c)))) {
         throw new ApiError(404, "not_found", "No such session.");
       }
-      await appendAudit(services.client, {
-        event: "session.revoked",
-        outcome: "success",
-        actor: `user:${user.id}`,
-        userId: user.id,
-        ...auditContext(c),
-        detail: { sessionId: publicId },
-      });
       return c.body(null, 204);
     },
   },
@@ -178,15 +170,7 @@ export const authRoutes = defineRoutes([
     routeClass: "authenticated",
     handler: async (c) => {
       const { user, session } = await requireAuth(c);
-      const revoked = await revokeOtherSessions(c.get("services"), user.id, session.id);
-      await appendAudit(c.get("services").client, {
-        event: "session.revoked_others",
-        outcome: "success",
-        actor: `user:${user.id}`,
-        userId: user.id,
-        ...auditContext(c),
-        detail: { revoked },
-      });
+      const revoked = await signOutOtherSessions(c.get("services"), user.id, session.id, auditContextOf(c));
       return c.json({ revoked });
     },
   },
@@ -207,7 +191,7 @@ export const authRoutes = defineRoutes([
     handler: async (c) => {
       const body = await parseJsonBody(c, enableBody);
       const user = await requireUser(c);
-      const recoveryCodes = await confirmTwoFactor(c.get("services"), user, body.code, auditContext(c));
+      const recoveryCodes = await confirmTwoFactor(c.get("services"), user, body.code, auditContextOf(c));
       await startSession(c, user.id);
       return c.json({ recoveryCodes });
     },
@@ -219,7 +203,7 @@ export const authRoutes = defineRoutes([
     handler: async (c) => {
       const body = await parseJsonBody(c, disableBody);
       const { user, session } = await requireAuth(c);
-      await turnOffTwoFactor(c.get("services"), user, body.totp, session.id, auditContext(c));
+      await turnOffTwoFactor(c.get("services"), user, body.totp, session.id, auditContextOf(c));
       return c.body(null, 204);
     },
   },

@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
 import {
-  clientIp,
+  auditContextOf,
   requireFreshTotp,
   requireOperator,
   requireTwoFactorEnabled,
@@ -51,10 +51,6 @@ const opsActionBody = z.object({
   reason: z.string().trim().min(1).max(300).optional(),
 });
 
-function audit(c: Context<AppEnv>) {
-  return { requestId: c.get("requestId"), ipAddress: clientIp(c) };
-}
-
 const OPS_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
 
 export const withdrawalRoutes = defineRoutes([
@@ -88,7 +84,7 @@ export const withdrawalRoutes = defineRoutes([
         );
       }
       await requireFreshTotp(c, user, body.totp, "withdrawal_address.add");
-      const address = await addAddress(c.get("services"), user.id, body, audit(c));
+      const address = await addAddress(c.get("services"), user.id, body, auditContextOf(c));
       return c.json(
         {
           id: address.id,
@@ -108,7 +104,7 @@ export const withdrawalRoutes = defineRoutes([
     routeClass: "authenticated",
     handler: async (c) => {
       const user = await requireUser(c);
-      await removeAddress(c.get("services"), user.id, c.req.param("id") ?? "", audit(c));
+      await removeAddress(c.get("services"), user.id, c.req.param("id") ?? "", auditContextOf(c));
       return c.body(null, 204);
     },
   },
@@ -140,7 +136,7 @@ export const withdrawalRoutes = defineRoutes([
           "authenticated",
           "Too many withdrawal requests. Try again later.",
         );
-      const withdrawal = await requestWithdrawal(services, user.id, request, audit(c));
+      const withdrawal = await requestWithdrawal(services, user.id, request, auditContextOf(c));
       return c.json({ id: withdrawal.id, status: withdrawal.status }, 201);
     },
   },
@@ -164,7 +160,7 @@ export const withdrawalRoutes = defineRoutes([
         c.req.param("id") ?? "",
         "cancel",
         { actor: `user:${user.id}`, ownerId: user.id },
-        audit(c),
+        auditContextOf(c),
       );
       return c.json({ withdrawal });
     },
@@ -196,7 +192,7 @@ export const withdrawalRoutes = defineRoutes([
           ...(body.transactionReference ? { transactionReference: body.transactionReference } : {}),
           ...(body.reason ? { reason: body.reason } : {}),
         },
-        audit(c),
+        auditContextOf(c),
       );
       return c.json({ withdrawal });
     },

@@ -3,8 +3,8 @@ import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
 import type { Services } from "../context.ts";
 import { type AuditContext, checkPassword } from "./accounts.ts";
-import { verifyTotpCode } from "./guards.ts";
-import { revokeOtherSessions } from "./sessions.ts";
+import { totpRefusal, verifyTotpCode } from "./guards.ts";
+import { revokeOtherSessions, revokeOwnSession } from "./sessions.ts";
 import { matchTotpStep } from "./totp.ts";
 import {
   activateTwoFactor,
@@ -103,14 +103,8 @@ export async function confirmTwoFactor(
   const matchedStep = await matchTotpStep(secret, code, nowMs);
   const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
   const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
-  if (!decision.ok) {
-    if (decision.reason === "throttled") {
-      throw new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
-        headers: { "Retry-After": String(decision.retryAfterSeconds) },
-      });
-    }
-    throw new ApiError(403, "totp_invalid", "That code is not valid. Check the time on your device.");
-  }
+  if (!decision.ok)
+    throw totpRefusal(decision, 403, "That code is not valid. Check the time on your device.");
   const recoveryCodes = await activateTwoFactor(services, user.id, secret, nowMs);
   await appendAudit(services.client, {
     event: "two_factor.enabled",
@@ -143,4 +137,42 @@ export async function turnOffTwoFactor(
     userId: user.id,
     ...audit,
   });
+}
+
+/** Signs one of the user's own sessions out (audited); false when it is not theirs or gone. */
+export async function signOutSession(
+  services: Services,
+  userId: string,
+  publicId: string,
+  audit: AuditContext,
+) {
+  if (!(await revokeOwnSession(services, userId, publicId))) return false;
+  await appendAudit(services.client, {
+    event: "session.revoked",
+    outcome: "success",
+    actor: `user:${userId}`,
+    userId,
+    ...audit,
+    detail: { sessionId: publicId },
+  });
+  return true;
+}
+
+/** "Log out other sessions" (audited): every session of the user but the current one. */
+export async function signOutOtherSessions(
+  services: Services,
+  userId: string,
+  keepSessionId: string,
+  audit: AuditContext,
+) {
+  const revoked = await revokeOtherSessions(services, userId, keepSessionId);
+  await appendAudit(services.client, {
+    event: "session.revoked_others",
+    outcome: "success",
+    actor: `user:${userId}`,
+    userId,
+    ...audit,
+    detail: { revoked },
+  });
+  return revoked;
 }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { User } from "../../../db/schema/users.ts";
+import type { TotpDecision } from "../../../durable-objects/user-ledger/totp-guard.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
@@ -71,6 +72,25 @@ export function clientIp(c: Context<AppEnv>): string {
   return c.req.header("CF-Connecting-IP") ?? c.req.header("X-Real-IP") ?? "127.0.0.1";
 }
 
+/** The API's answer to a refused code: throttled is 429 with Retry-After, else totp_invalid. */
+export function totpRefusal(
+  decision: Exclude<TotpDecision, { ok: true }>,
+  failureStatus: 401 | 403,
+  message = "That code is not valid or was already used.",
+): ApiError {
+  if (decision.reason === "throttled") {
+    return new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
+      headers: { "Retry-After": String(decision.retryAfterSeconds) },
+    });
+  }
+  return new ApiError(failureStatus, "totp_invalid", message);
+}
+
+/** Who asked and from where, for audit rows written on behalf of this request. */
+export function auditContextOf(c: Context<AppEnv>): { requestId: string; ipAddress: string } {
+  return { requestId: c.get("requestId"), ipAddress: clientIp(c) };
+}
+
 /**
  * Step-up: the request must carry a current TOTP code, never used before by this user.
  * Used for withdrawals, new withdrawal addresses, LIVE bot actions and disabling 2FA.
@@ -119,14 +139,5 @@ export async function verifyTotpCode(
     ipAddress: input.ipAddress,
     detail: { action: input.action, reason: decision.reason },
   });
-  if (decision.reason === "throttled") {
-    throw new ApiError(429, "too_many_attempts", "Too many wrong codes. Wait before trying again.", {
-      headers: { "Retry-After": String(decision.retryAfterSeconds) },
-    });
-  }
-  throw new ApiError(
-    input.failureStatus ?? 403,
-    "totp_invalid",
-    "That code is not valid or was already used.",
-  );
+  throw totpRefusal(decision, input.failureStatus ?? 403);
 }

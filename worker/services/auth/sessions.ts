@@ -49,6 +49,19 @@ export async function createSession(
   return { token, session };
 }
 
+/**
+ * Starts a fresh session for `userId`, revoking the one the request came with (rotation on
+ * login and step-up), and returns the Set-Cookie value. Used by the API and the pages alike.
+ */
+export async function rotateSession(
+  services: Services,
+  input: { previousSessionId: string | null; userId: string; client: ClientInfo; requestUrl: string },
+): Promise<{ cookie: string; session: Session }> {
+  if (input.previousSessionId) await revokeSessionById(services, input.previousSessionId);
+  const { token, session } = await createSession(services, input.userId, input.client);
+  return { cookie: sessionCookie(token, { secure: cookieIsSecure(input.requestUrl) }), session };
+}
+
 export async function loadSession(
   services: Services,
   token: string,

@@ -230,7 +230,7 @@ export class UserLedgerEngine {
       return 0;
     }
     this.#queue.unshift(pending);
-    return 1 + Math.floor(Math.random() * AUDIT_RACE_JITTER_MS);
+    return 1 + ((crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) % AUDIT_RACE_JITTER_MS);
   }
 
   /** Failed groups go back to the front, each command alone, until its attempts run out. */
