@@ -9,6 +9,17 @@ export type LogFields = Record<string, unknown>;
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY =
   /pass(word)?|secret|token|totp|code|authorization|cookie|api[-_]?key|private|seed|address$/i;
+/**
+ * Keys SECRET_KEY matches that never hold a secret, compared exactly. An allowlist keeps the
+ * pattern broad and fail-closed: `code`, `totpCode`, `backupCode`... stay redacted, while the API
+ * error code that the request line carries (`errorCode`, e.g. `totp_invalid`) is what operators
+ * read to see why a request was refused.
+ */
+const NOT_SECRET_KEYS: ReadonlySet<string> = new Set(["errorCode"]);
+
+function isSecretKey(key: string): boolean {
+  return !NOT_SECRET_KEYS.has(key) && SECRET_KEY.test(key);
+}
 const MAX_DEPTH = 6;
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -21,7 +32,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) ? "[redacted]" : redact(inner, depth + 1);
+      out[key] = isSecretKey(key) ? "[redacted]" : redact(inner, depth + 1);
     }
     return out;
   }

@@ -210,6 +210,38 @@ interface Token {
 }
 
 const WORD_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+const SQL_SPACE = /[ \t\n\v\f\r]/;
+/** Prefixes of named parameters. `#name` is rarely used, but SQLite accepts it like the others. */
+const PARAM_PREFIXES = new Set([":", "@", "$", "#"]);
+/** Highest `?NNN` SQLite accepts (SQLITE_MAX_VARIABLE_NUMBER); prepare() rejects anything else. */
+const MAX_VARIABLE_NUMBER = 32766;
+
+/**
+ * End of the named parameter starting at `start` (which holds its prefix), or -1 if the text there is
+ * not a valid parameter. Follows SQLite's tokenizer, including TCL-style names (`$ns::var`, `$arr(key)`).
+ */
+function paramEnd(sql: string, start: number): number {
+  const n = sql.length;
+  let i = start + 1;
+  let idChars = 0;
+  while (i < n) {
+    const c = sql[i]!;
+    if (WORD_CHAR.test(c)) {
+      idChars++;
+      i++;
+    } else if (c === "(" && idChars > 0) {
+      i++;
+      while (i < n && !SQL_SPACE.test(sql[i]!) && sql[i] !== ")") i++;
+      if (sql[i] !== ")") return -1;
+      return i + 1;
+    } else if (c === ":" && sql[i + 1] === ":") {
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  return idChars > 0 ? i : -1;
+}
 
 function tokenize(sql: string): Token[] {
   const out: Token[] = [];
@@ -255,10 +287,9 @@ function tokenize(sql: string): Token[] {
       kind = "param";
       i++;
       while (i < n && /[0-9]/.test(sql[i]!)) i++;
-    } else if ((c === ":" || c === "@" || c === "$") && i + 1 < n && WORD_CHAR.test(sql[i + 1]!)) {
+    } else if (PARAM_PREFIXES.has(c) && paramEnd(sql, i) > 0) {
       kind = "param";
-      i++;
-      while (i < n && WORD_CHAR.test(sql[i]!)) i++;
+      i = paramEnd(sql, start);
     } else if (WORD_CHAR.test(c)) {
       kind = "word";
       while (i < n && WORD_CHAR.test(sql[i]!)) i++;
@@ -341,41 +372,51 @@ export function splitStatements(sql: string): string[] {
 }
 
 /**
- * Places named arguments at the parameter indexes SQLite assigns (named parameters get the next free
- * index on first use, `?NNN` sets the index explicitly). Named arguments win over positional ones;
- * a name without its sigil matches any of `:name`, `@name`, `$name`.
+ * Places named arguments at the parameter indexes SQLite assigns (see describeParams()), on top of the
+ * positional arguments: named arguments win. A name matches the parameter with exactly that name or,
+ * given without its prefix, the parameter with any prefix (`a` binds `:a`, `@a`, `$a` and `#a`).
+ * Every use of a parameter refers to its one index, so a value bound once appears at all of them.
  */
 function bindNamed(sql: string, positional: SqlValue[], named: Map<string, SqlValue>): SqlValue[] {
   const params = describeParams(sql);
   const out: SqlValue[] = positional.slice();
   while (out.length < params.length) out.push(null);
-  params.forEach((p, i) => {
-    if (p.name === null || p.name.startsWith("?")) return;
-    const bare = p.name.slice(1);
-    if (named.has(p.name)) out[i] = named.get(p.name) ?? null;
-    else if (named.has(bare)) out[i] = named.get(bare) ?? null;
+  params.forEach(({ name }, i) => {
+    if (name === null) return;
+    if (named.has(name)) out[i] = named.get(name) ?? null;
+    else if (PARAM_PREFIXES.has(name[0]!) && named.has(name.slice(1)))
+      out[i] = named.get(name.slice(1)) ?? null;
   });
   return out;
 }
 
+/**
+ * The statement's parameters by index (entry i is parameter i + 1), named as sqlite3_bind_parameter_name()
+ * names them. Mirrors sqlite3ExprAssignVarNumber(): `?` takes the next index; `?NNN` is index NNN and
+ * raises the count to NNN; a named parameter reuses the index of its earlier use or takes the next index
+ * after the highest so far. An index keeps the first name given to it, so in `SELECT :a, ?1` index 1 is
+ * `:a` (both read the same value), while `?NNN` names an index only when nothing named it before.
+ */
 function describeParams(sql: string): { name: string | null }[] {
-  const params: { name: string | null }[] = [];
-  const seen = new Map<string, number>();
+  const names: (string | null)[] = [];
+  const seen = new Set<string>();
   for (const t of tokenize(sql)) {
     if (t.kind !== "param") continue;
     const text = sql.slice(t.start, t.end);
     if (text === "?") {
-      params.push({ name: null });
+      names.push(null);
     } else if (text.startsWith("?")) {
       const idx = Number(text.slice(1));
-      while (params.length < idx) params.push({ name: null });
-      params[idx - 1] = { name: text };
+      // Out of range: prepare() fails with SQLite's own message; do not build a huge array first.
+      if (!Number.isInteger(idx) || idx < 1 || idx > MAX_VARIABLE_NUMBER) continue;
+      while (names.length < idx) names.push(null);
+      if (names[idx - 1] === null) names[idx - 1] = text;
     } else if (!seen.has(text)) {
-      seen.set(text, params.length);
-      params.push({ name: text });
+      seen.add(text);
+      names.push(text);
     }
   }
-  return params;
+  return names.map((name) => ({ name }));
 }
 
 const READONLY_FIRST_WORDS = new Set(["SELECT", "VALUES", "EXPLAIN", "BEGIN", "COMMIT", "END", "ROLLBACK"]);

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Client, createClient, LibsqlError } from "@libsql/client/web";
+import { type Client, createClient, type InValue, LibsqlError } from "@libsql/client/web";
+import Database from "libsql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LibsqlServer, startLibsqlServer } from "../../../db/server/server.ts";
 
@@ -106,6 +107,84 @@ describe("values", () => {
       args: { a: 10n, b: "x", c: null },
     });
     expect(rs.rows[0]).toMatchObject({ a: 10n, b: "x", c: null, a1: 11n });
+  });
+
+  // Expected values are SQLite's own answers (checked against the engine in the next test).
+  const bindingCases: { sql: string; args: InValue[] | Record<string, InValue>; expected: unknown[] }[] = [
+    // A named parameter and the ?NNN slot it occupies share one value.
+    { sql: "SELECT $b, $a, ?1", args: { a: "one", $b: "two" }, expected: ["two", "one", "two"] },
+    // Repeated names, every prefix, names given with and without their prefix.
+    {
+      sql: "SELECT :x, @y, :x, $z, @y, ?1, ?3",
+      args: { x: 1n, "@y": "why", z: "zed" },
+      expected: [1n, "why", 1n, "zed", "why", 1n, "zed"],
+    },
+    // ?NNN before a name: the name takes the next index after the highest number seen so far.
+    { sql: "SELECT ?2, :a, ?1, :a", args: { a: "A" }, expected: [null, "A", null, "A"] },
+    { sql: "SELECT :a, :b, :a, ?3, ?2", args: { ":a": "A", b: "B" }, expected: ["A", "B", "A", null, "B"] },
+    // The same prefix-less name under different prefixes is two parameters bound to one value.
+    { sql: "SELECT :p, @p, $p, :p", args: { p: 7n }, expected: [7n, 7n, 7n, 7n] },
+    { sql: "SELECT #h, :h, #h", args: { h: "H" }, expected: ["H", "H", "H"] },
+    // Positional only: ?, ?NNN and named parameters all take positional values by index.
+    { sql: "SELECT ?, ?2, ?1, ?", args: ["x", "y", "z"], expected: ["x", "y", "x", "z"] },
+    { sql: "SELECT ?3, ?, ?1", args: ["a", "b", "c", "d"], expected: ["c", "d", "a"] },
+    { sql: "SELECT :a, ?, :a, ?", args: ["p1", "p2", "p3"], expected: ["p1", "p2", "p1", "p3"] },
+    // Parameters inside literals, identifiers and comments are not parameters.
+    {
+      sql: "SELECT ':a' AS \"?1\", :b AS [$a], /* $b */ ?1 -- :a\n",
+      args: { a: "A", b: "B" },
+      expected: [":a", "B", "B"],
+    },
+    // TCL-style names (SQLite accepts `::` and a `(...)` suffix in parameter names).
+    {
+      sql: "SELECT $ns::v, $arr(k), $ns::v",
+      args: { "ns::v": "N", "arr(k)": "K" },
+      expected: ["N", "K", "N"],
+    },
+  ];
+
+  it("binds every parameter slot exactly like SQLite, however often and in whatever form it is used", async () => {
+    for (const { sql, args, expected } of bindingCases) {
+      const rs = await client.execute({ sql, args });
+      expect(Array.from(rs.rows[0]!), sql).toEqual(expected);
+    }
+    // Integers stay integers through named binding (libsql would bind a JS number as REAL).
+    const rs = await client.execute({ sql: "SELECT typeof($n), typeof(?1), $n + ?1", args: { n: 5n } });
+    expect(Array.from(rs.rows[0]!)).toEqual(["integer", "integer", 10n]);
+    // An out-of-range ?NNN is SQLite's error, not a huge argument array.
+    const err = await expectLibsqlError(client.execute({ sql: "SELECT ?99999999999, :a", args: { a: 1n } }));
+    expect(err.message).toMatch(/variable number must be between/);
+  });
+
+  it("the binding expectations above are what the SQLite engine itself answers", () => {
+    const db = new Database(":memory:");
+    try {
+      for (const { sql, args, expected } of bindingCases) {
+        const stmt = db.prepare(sql).raw(true).safeIntegers(true);
+        // The engine binds an object by prefix-less name and an array by index.
+        const bind = Array.isArray(args)
+          ? args
+          : Object.fromEntries(Object.entries(args).map(([k, v]) => [k.replace(/^[:@$]/, ""), v]));
+        expect((stmt.all(bind) as unknown[][])[0], sql).toEqual(expected);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it("describe reports SQLite's parameter names, one per index", async () => {
+    const describe = async (sql: string) => {
+      const r = await pipeline(server.url, 2, null, [{ type: "describe", sql }, { type: "close" }]);
+      return (r.body.results[0]!.response as { result: { params: { name: string | null }[] } }).result.params;
+    };
+    expect(await describe("SELECT $b, $a, ?1")).toEqual([{ name: "$b" }, { name: "$a" }]);
+    expect(await describe("SELECT ?2, :a, ?1, :a")).toEqual([{ name: "?1" }, { name: "?2" }, { name: ":a" }]);
+    expect(await describe("SELECT ?, :a, ?3, ?")).toEqual([
+      { name: null },
+      { name: ":a" },
+      { name: "?3" },
+      { name: null },
+    ]);
   });
 
   it("reports last_insert_rowid and affected rows, and honours want_rows via RETURNING", async () => {
