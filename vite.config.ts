@@ -11,6 +11,8 @@ export default defineConfig({
       appDirectory: "app",
       buildDirectory: "build",
       serverModuleFormat: "esm",
+      // A page's server code sits beside it (routes/ops.server.ts): a module, not a route.
+      ignoredRouteFiles: ["**/*.server.ts"],
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,

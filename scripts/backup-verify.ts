@@ -62,7 +62,9 @@ export async function verifyBackup(folder: string): Promise<{ ok: boolean; repor
       Number(head.rows[0]?.created_at ?? 0) === expected.createdAtMs,
       `restored database at ${expected.tag} after migrate (no-op for a current backup)`,
     );
-    const reconciliation = await reconcileLedger(client);
+    // "Stuck" is judged at the time the snapshot was taken: a step in flight then is not stuck
+    // just because the snapshot is old.
+    const reconciliation = await reconcileLedger(client, { nowMs: Date.parse(restored.manifest.createdAt) });
     for (const item of reconciliation.checks) check(`reconcile ${item.name}`, item.ok, item.detail);
     return { ok, report };
   } finally {

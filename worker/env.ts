@@ -22,6 +22,8 @@ export const configSchema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   SENTRY_DSN: z.url().optional(),
   RELEASE: z.string().default("dev"),
+  /** How often the Reconciler object runs and stores a reconciliation report (ms). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(600_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -32,6 +34,7 @@ export interface Bindings {
   METRICS: DurableObjectNamespace<import("../durable-objects/metrics/metrics.ts").Metrics>;
   RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter/rate-limiter.ts").RateLimiter>;
   USER_ORDERS: DurableObjectNamespace<import("../durable-objects/user-orders/user-orders.ts").UserOrders>;
+  RECONCILER: DurableObjectNamespace<import("../durable-objects/reconciler/reconciler.ts").Reconciler>;
   /** Cloudflare Rate Limiting bindings: coarse per-class flood limits (wrangler.toml [[ratelimits]]). */
   RATE_LIMIT_PUBLIC?: RateLimit;
   RATE_LIMIT_AUTHENTICATED?: RateLimit;

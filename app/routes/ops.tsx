@@ -1,89 +1,19 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { data } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { listRecentAudit } from "../../worker/services/audit/recent.ts";
-import { checkReadiness } from "../../worker/services/health.ts";
-import { collectMetrics } from "../../worker/services/metrics/scrape.ts";
-import { runReconciliation } from "../../worker/services/ops/reconciliation.ts";
-import { listWithdrawalsByStatus, transitionWithdrawal } from "../../worker/services/withdrawals/service.ts";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormError } from "../components/form.tsx";
 import { Money } from "../components/money.tsx";
-import { withDependencies } from "../utils/dependencies.server.ts";
-import { auditContext, requirePageAuth, toActionFailure } from "../utils/session.server.ts";
+import { opsAction, opsLoader, type RECONCILE_INTENT, type WITHDRAWAL_ACTIONS } from "./ops.server.ts";
+
+// Server code lives beside the page (ops.server.ts). Thin wrappers rather than a re-export:
+// Remix's Vite plugin strips `loader`/`action` from the client bundle only when they are
+// declared here, and refuses a re-exported `.server` module ("Server-only module referenced
+// by client").
+export const loader = (args: LoaderFunctionArgs) => opsLoader(args);
+export const action = (args: ActionFunctionArgs) => opsAction(args);
 
 export const meta: MetaFunction = () => [{ title: "Operations · CoinHubX" }];
 
-function sum(
-  series: { name: string; labels: Record<string, string>; value: number }[],
-  name: string,
-  filter = (_: Record<string, string>) => true,
-) {
-  return series
-    .filter((entry) => entry.name === name && filter(entry.labels))
-    .reduce((total, entry) => total + entry.value, 0);
-}
-
-async function requireOperatorPage(request: Request, context: LoaderFunctionArgs["context"]) {
-  const { user } = await withDependencies(() => requirePageAuth(context, request));
-  // Operators only; everyone else sees the same 404 as for any unknown page.
-  if (user.role !== "operator") throw data(null, { status: 404, statusText: "Not Found" });
-  return user;
-}
-
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireOperatorPage(request, context);
-  const services = context.services;
-  const [readiness, series, reconciliation, audit, pendingWithdrawals] = await Promise.all([
-    checkReadiness(services),
-    collectMetrics(services),
-    withDependencies(() => runReconciliation(services)),
-    withDependencies(() => listRecentAudit(services.client, 25)),
-    withDependencies(() => listWithdrawalsByStatus(services, ["held", "approved", "processing"])),
-  ]);
-  return {
-    pendingWithdrawals,
-    readiness,
-    figures: {
-      requests: sum(series, "chx_http_requests_total"),
-      serverErrors: sum(series, "chx_http_requests_total", (labels) => (labels.status ?? "").startsWith("5")),
-      clientErrors: sum(series, "chx_http_requests_total", (labels) => (labels.status ?? "").startsWith("4")),
-      wafBlocks: sum(series, "chx_waf_blocks_total"),
-      rateLimited: sum(series, "chx_rate_limited_total"),
-      ledgerMovements: sum(series, "chx_ledger_movements_total"),
-      activeSessions: sum(series, "chx_active_sessions"),
-      unhandledErrors: sum(series, "chx_errors_total"),
-    },
-    wafBlocks: series
-      .filter((entry) => entry.name === "chx_waf_blocks_total")
-      .map((entry) => ({ labels: entry.labels, count: entry.value })),
-    reconciliation,
-    audit,
-  };
-}
-
-const WITHDRAWAL_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
-
-export async function action({ request, context }: ActionFunctionArgs) {
-  const user = await requireOperatorPage(request, context);
-  const form = await request.formData();
-  const transition = String(form.get("transition") ?? "");
-  if (!(WITHDRAWAL_ACTIONS as readonly string[]).includes(transition)) {
-    return { error: { code: "invalid_request", message: "Unknown action." } };
-  }
-  const reference = String(form.get("transactionReference") ?? "").trim();
-  try {
-    const withdrawal = await transitionWithdrawal(
-      context.services,
-      String(form.get("withdrawalId") ?? ""),
-      transition as (typeof WITHDRAWAL_ACTIONS)[number],
-      { actor: `operator:${user.id}`, ...(reference ? { transactionReference: reference } : {}) },
-      auditContext(context),
-    );
-    return { done: withdrawal };
-  } catch (error) {
-    return toActionFailure(error);
-  }
-}
+const RECONCILE: typeof RECONCILE_INTENT = "reconcile";
 
 const NEXT_ACTIONS: Record<string, readonly (typeof WITHDRAWAL_ACTIONS)[number][]> = {
   held: ["approve", "reject"],
@@ -106,6 +36,11 @@ export default function Ops() {
   const { readiness, figures, wafBlocks, reconciliation, audit, pendingWithdrawals } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const running = navigation.state !== "idle" && navigation.formData?.get("intent") === RECONCILE;
+  const report = reconciliation.report;
+  const reconcileResult = result && "intent" in result ? result : undefined;
+  const withdrawalResult = result && !("intent" in result) ? result : undefined;
   return (
     <section className="stack">
       <header className="page-header">
@@ -153,30 +88,62 @@ export default function Ops() {
       <article className="panel" data-testid="ops-reconciliation">
         <h2>
           Reconciliation{" "}
-          {reconciliation.ok ? (
+          {report === null ? null : report.ok ? (
             <span className="status-positive">· all checks pass</span>
           ) : (
             <span className="status-warning">· MISMATCH</span>
           )}
         </h2>
-        <table className="table">
-          <tbody>
-            {reconciliation.checks.map((check) => (
-              <tr key={check.name}>
-                <td>{check.name}</td>
-                <td className={check.ok ? "status-positive" : "status-warning"}>
-                  {check.ok ? "ok" : "failed"}
-                </td>
-                <td className="muted">{check.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        {report === null ? (
+          <p className="muted">No reconciliation has run yet.</p>
+        ) : (
+          <>
+            <p className="muted">
+              Last run {report.ranAt.replace("T", " ").slice(0, 19)} UTC by <code>{report.trigger}</code>,
+              took <span className="numeric">{`${report.durationMs.toLocaleString("en-GB")} ms`}</span>.
+            </p>
+            <table className="table">
+              <tbody>
+                {report.checks.map((check) => (
+                  <tr key={check.name}>
+                    <td>{check.name}</td>
+                    <td className={check.ok ? "status-positive" : "status-warning"}>
+                      {check.ok ? "ok" : "failed"}
+                    </td>
+                    <td className="muted">{check.detail}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+        {reconciliation.nextRunAt ? (
+          <p className="muted">
+            Runs every {reconciliation.intervalMinutes} minutes; next scheduled run{" "}
+            {reconciliation.nextRunAt.replace("T", " ").slice(0, 19)} UTC.
+          </p>
+        ) : null}
+        <FormError
+          error={reconcileResult && "error" in reconcileResult ? reconcileResult.error : undefined}
+        />
+        <Form method="post" className="inline-actions">
+          <button
+            className="button button-secondary button-small"
+            name="intent"
+            value={RECONCILE}
+            type="submit"
+            disabled={running}
+          >
+            {running ? "Running…" : "Run reconciliation now"}
+          </button>
+        </Form>
       </article>
 
       <article className="panel" data-testid="ops-withdrawals">
         <h2>Pending withdrawals</h2>
-        <FormError error={result && "error" in result ? result.error : undefined} />
+        <FormError
+          error={withdrawalResult && "error" in withdrawalResult ? withdrawalResult.error : undefined}
+        />
         {pendingWithdrawals.length === 0 ? (
           <p className="muted">No withdrawal waits for an operator.</p>
         ) : (

@@ -8,11 +8,7 @@ import {
   signOutSession,
   turnOffTwoFactor,
 } from "../../worker/services/auth/flows.ts";
-import {
-  listActiveSessions,
-  revokeOtherSessions,
-  revokeOwnSession,
-} from "../../worker/services/auth/sessions.ts";
+import { listActiveSessions } from "../../worker/services/auth/sessions.ts";
 import { assertTwoFactorOff, beginTotpSetup } from "../../worker/services/auth/two-factor.ts";
 import { FormError } from "../components/form.tsx";
 import { withDependencies } from "../utils/dependencies.server.ts";

@@ -10,6 +10,7 @@ import {
   assetField,
   refineAmount,
 } from "../../worker/services/ledger/request.ts";
+import { entryCursor } from "../../worker/services/paging/cursor.ts";
 import { CoinIcon } from "../components/coin-icon.tsx";
 import { FormError } from "../components/form.tsx";
 import { Money } from "../components/money.tsx";
@@ -24,7 +25,7 @@ const HISTORY_PAGE = 25;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await withDependencies(() => requirePageAuth(context, request));
   const url = new URL(request.url);
-  const before = Number(url.searchParams.get("before"));
+  const beforeSequence = historyPosition(url.searchParams.get("cursor"));
   const ledger = userLedger(context.cloudflare.env, user.id);
   const [wallets, page] = await withDependencies(() =>
     Promise.all([
@@ -32,7 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       ledger.entries({
         mode: null,
         asset: null,
-        beforeSequence: Number.isSafeInteger(before) && before > 0 ? before : null,
+        beforeSequence,
         limit: HISTORY_PAGE,
       }),
     ]),
@@ -40,10 +41,21 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     wallets,
     history: historyRows(page.entries, user.id),
-    nextBefore: page.nextBeforeSequence,
+    nextCursor:
+      page.nextBeforeSequence === null ? null : entryCursor.encode({ sequence: page.nextBeforeSequence }),
     // One key per rendered form: a double click or a resubmitted form deposits once.
     depositKey: crypto.randomUUID(),
   };
+}
+
+/** Where a history page starts; a stale or hand-edited link shows the newest page instead. */
+function historyPosition(cursor: string | null): number | null {
+  if (cursor === null) return null;
+  try {
+    return entryCursor.decode(cursor).sequence;
+  } catch {
+    return null;
+  }
 }
 
 const depositForm = z.object({ asset: assetField, amount: amountField }).superRefine(refineAmount);
@@ -125,7 +137,7 @@ function BookTable({
 }
 
 export default function Wallet() {
-  const { wallets, history, nextBefore, depositKey } = useLoaderData<typeof loader>();
+  const { wallets, history, nextCursor, depositKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const error = result && "error" in result ? result.error : undefined;
@@ -226,9 +238,9 @@ export default function Wallet() {
             </tbody>
           </table>
         )}
-        {nextBefore !== null ? (
+        {nextCursor !== null ? (
           <p>
-            <Link to={`?before=${nextBefore}`}>Older movements</Link>
+            <Link to={`?cursor=${nextCursor}`}>Older movements</Link>
           </p>
         ) : null}
       </article>

@@ -1,148 +1,38 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
-import { validate } from "../../worker/api/validation.ts";
-import { ApiError } from "../../worker/errors.ts";
-import { verifyTotpCode } from "../../worker/services/auth/guards.ts";
-import {
-  amountField,
-  amountMinorOfBody,
-  assetField,
-  refineAmount,
-} from "../../worker/services/ledger/request.ts";
-import { validateAddress, withdrawableAssets } from "../../worker/services/withdrawals/addresses.ts";
-import {
-  addAddress,
-  listAddresses,
-  listWithdrawals,
-  removeAddress,
-  requestWithdrawal,
-  transitionWithdrawal,
-} from "../../worker/services/withdrawals/service.ts";
+import { useEffect, useState } from "react";
 import { CoinIcon } from "../components/coin-icon.tsx";
 import { FormError } from "../components/form.tsx";
 import { Money } from "../components/money.tsx";
-import { withDependencies } from "../utils/dependencies.server.ts";
-import { auditContext, requirePageAuth, toActionFailure } from "../utils/session.server.ts";
+import type { action, loader } from "./withdraw.server.ts";
+
+export { action, loader } from "./withdraw.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Withdraw · CoinHubX" }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { user } = await withDependencies(() => requirePageAuth(context, request));
-  const [addresses, withdrawals] = await withDependencies(() =>
-    Promise.all([listAddresses(context.services, user.id), listWithdrawals(context.services, user.id)]),
-  );
-  return {
-    twoFactorEnabled: user.twoFactorEnabled,
-    addresses,
-    withdrawals,
-    assets: withdrawableAssets(),
-    withdrawalKey: crypto.randomUUID(),
-  };
-}
-
-const addressForm = z.object({
-  asset: assetField,
-  address: z.string().trim().min(1, "is required").max(100),
-  label: z.string().trim().max(60),
-  totp: z
-    .string()
-    .trim()
-    .regex(/^\d{6}$/, "must be the 6-digit code"),
-});
-const withdrawalForm = z
-  .object({
-    asset: assetField,
-    amount: amountField,
-    addressId: z.string().min(1).max(64),
-    totp: z.string().trim(),
-  })
-  .superRefine(refineAmount);
-
-export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await withDependencies(() => requirePageAuth(context, request));
-  const form = Object.fromEntries(await request.formData());
-  const intent = String(form.intent ?? "");
-  const services = context.services;
-  const audit = auditContext(context);
-  try {
-    // Every step-up here is enforced by the same server-side checks as the API.
-    if (!user.twoFactorEnabled) {
-      throw new ApiError(403, "two_factor_not_enabled", "Turn on two-factor authentication first.");
-    }
-    if (intent === "add-address") {
-      const input = validate(addressForm, form);
-      const check = validateAddress(input.asset, input.address);
-      if (!check.ok)
-        throw new ApiError(
-          400,
-          "invalid_address",
-          `That is not a valid ${input.asset} address (${check.reason}).`,
-        );
-      await verifyTotpCode(services, {
-        userId: user.id,
-        code: input.totp,
-        action: "withdrawal_address.add",
-        ...audit,
-      });
-      await addAddress(services, user.id, input, audit);
-      return { intent, message: "Address added. It becomes usable after the cooling-off period." };
-    }
-    if (intent === "remove-address") {
-      await removeAddress(services, user.id, String(form.addressId ?? ""), audit);
-      return { intent, message: "Address removed." };
-    }
-    if (intent === "withdraw") {
-      // The asset is the chosen address's asset: asking for it again could only disagree.
-      const chosen = (await listAddresses(services, user.id)).find(
-        (address) => address.id === form.addressId,
-      );
-      const input = validate(withdrawalForm, { ...form, asset: chosen?.asset ?? "" });
-      const key = String(form.idempotencyKey ?? "");
-      if (!/^[A-Za-z0-9-]{8,64}$/.test(key))
-        throw new ApiError(400, "invalid_request", "Reload the page and try again.");
-      await verifyTotpCode(services, {
-        userId: user.id,
-        code: input.totp,
-        action: "withdrawal.request",
-        ...audit,
-      });
-      const withdrawal = await requestWithdrawal(
-        services,
-        user.id,
-        {
-          asset: input.asset,
-          amountMinor: amountMinorOfBody(input),
-          addressId: input.addressId,
-          idempotencyKey: `page:${key}`,
-        },
-        audit,
-      );
-      return {
-        intent,
-        message:
-          withdrawal.status === "held" ? "Requested: an operator reviews large withdrawals." : "Requested.",
-      };
-    }
-    if (intent === "cancel") {
-      await transitionWithdrawal(
-        services,
-        String(form.withdrawalId ?? ""),
-        "cancel",
-        { actor: `user:${user.id}`, ownerId: user.id },
-        audit,
-      );
-      return { intent, message: "Withdrawal cancelled; the funds are available again." };
-    }
-    return { intent, error: { code: "invalid_request", message: "Unknown action." } };
-  } catch (error) {
-    return { intent, ...toActionFailure(error) };
-  }
+/**
+ * One Idempotency-Key per withdrawal the trader means to make: kept while the outcome is
+ * uncertain (a 503 or a dropped connection: the same request may already be on its way, and
+ * the server finishes it), replaced once the server has answered for sure (success or a
+ * definite refusal), so a second, different withdrawal never reuses it.
+ */
+function useWithdrawalKey(
+  initial: string,
+  result: { intent?: string; error?: { code: string } } | undefined,
+) {
+  const [key, setKey] = useState(initial);
+  useEffect(() => {
+    if (result?.intent !== "withdraw") return;
+    if (result.error?.code === "service_unavailable") return;
+    setKey(crypto.randomUUID());
+  }, [result]);
+  return key;
 }
 
 export default function Withdraw() {
   const { twoFactorEnabled, addresses, withdrawals, assets, withdrawalKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const currentKey = useWithdrawalKey(withdrawalKey, result);
   const busy = useNavigation().state !== "idle";
   const error = result && "error" in result ? result.error : undefined;
   const message = result && "message" in result ? result.message : undefined;
@@ -180,7 +70,7 @@ export default function Withdraw() {
         ) : (
           <Form method="post" className="form inline-form" data-testid="withdraw-form">
             <input type="hidden" name="intent" value="withdraw" />
-            <input type="hidden" name="idempotencyKey" value={withdrawalKey} />
+            <input type="hidden" name="idempotencyKey" value={currentKey} />
             <label className="field">
               <span>To</span>
               <select name="addressId" required>

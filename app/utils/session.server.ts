@@ -5,6 +5,7 @@ import type { AuditContext } from "../../worker/services/auth/accounts.ts";
 import { bytesToBase64Url } from "../../worker/services/auth/crypto.ts";
 import { timingSafeEqual } from "../../worker/services/auth/password.ts";
 import { type AuthState, rotateSession } from "../../worker/services/auth/sessions.ts";
+import type { Caller } from "../../worker/use-cases/caller.ts";
 
 export async function getAuth(context: AppLoadContext): Promise<AuthState | null> {
   return context.auth();
@@ -104,4 +105,15 @@ export async function readLoginChallenge(
   if (!timingSafeEqual(encoder.encode(signature), encoder.encode(expected))) return null;
   if (!(Number(expiresText) > nowMs)) return null;
   return userId;
+}
+
+/** The signed-in caller of a page, for the use-case layer (worker/use-cases/caller.ts). */
+export async function pageCaller(context: AppLoadContext, request: Request): Promise<Caller> {
+  const { user } = await requirePageAuth(context, request);
+  return {
+    services: context.services,
+    audit: auditContext(context),
+    user: { id: user.id, email: user.email, twoFactorEnabled: user.twoFactorEnabled, role: user.role },
+    opsToken: false,
+  };
 }

@@ -1,6 +1,6 @@
 import type { Bindings } from "../../worker/env.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
-import type { EntryView } from "../../worker/services/ledger/store.ts";
+import { type EntryView, MAX_ENTRIES_PAGE } from "../../worker/services/ledger/store.ts";
 
 /** The wallet history the page and its CSV export show: the user's own side of each entry. */
 export interface HistoryRow {
@@ -30,20 +30,78 @@ export function historyRows(entries: EntryView[], userId: string): HistoryRow[] 
   }));
 }
 
-const CSV_MAX_PAGES = 50;
+/** Entries per ledger read while exporting: the ledger's largest page. */
+export const HISTORY_CSV_PAGE_SIZE = MAX_ENTRIES_PAGE;
+/**
+ * The most pages one export reads: a million entries at the default page size, far beyond
+ * any real account, so the loop still has a bound. Reaching it ends the file with a line that
+ * says so (`truncatedLine`); the export never stops short in silence.
+ */
+export const HISTORY_CSV_MAX_PAGES = 10_000;
 
-/** Every entry, newest first, in bounded pages (at most 50 x 100 rows). */
-export async function allHistory(env: Bindings, userId: string): Promise<HistoryRow[]> {
-  const ledger = userLedger(env, userId);
-  const rows: HistoryRow[] = [];
-  let before: number | null = null;
-  for (let page = 0; page < CSV_MAX_PAGES; page++) {
-    const result = await ledger.entries({ mode: null, asset: null, beforeSequence: before, limit: 100 });
-    rows.push(...historyRows(result.entries, userId));
-    if (result.nextBeforeSequence === null) break;
-    before = result.nextBeforeSequence;
+export interface HistoryCsvOptions {
+  /** 1 to MAX_ENTRIES_PAGE; tests shrink it to cross page boundaries with a few entries. */
+  pageSize?: number;
+  maxPages?: number;
+}
+
+const CSV_COLUMNS = ["time", "entry", "type", "book", "asset", "amount", "balance", "reference"];
+
+/**
+ * The user's whole history as CSV (one line per balance change, newest first), written page
+ * by page as the client reads it: memory holds one page, whatever the history's length. The
+ * first page is read before the stream is returned, so an unavailable ledger is still a 503;
+ * a later failure errors the stream, which aborts the download rather than ending it early.
+ */
+export async function historyCsvStream(
+  env: Pick<Bindings, "USER_LEDGER">,
+  userId: string,
+  options: HistoryCsvOptions = {},
+): Promise<ReadableStream<Uint8Array>> {
+  const pageSize = options.pageSize ?? HISTORY_CSV_PAGE_SIZE;
+  const maxPages = options.maxPages ?? HISTORY_CSV_MAX_PAGES;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_ENTRIES_PAGE) {
+    throw new RangeError(`history page size ${pageSize} is not 1 to ${MAX_ENTRIES_PAGE}`);
   }
-  return rows;
+  if (!Number.isSafeInteger(maxPages) || maxPages < 1) {
+    throw new RangeError(`history page bound ${maxPages} is not a positive integer`);
+  }
+  const ledger = userLedger(env, userId);
+  const read = (beforeSequence: number | null) =>
+    ledger.entries({ mode: null, asset: null, beforeSequence, limit: pageSize });
+  const encoder = new TextEncoder();
+  let page = await read(null);
+  let pagesRead = 1;
+  let entriesWritten = 0;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS)));
+    },
+    // One page per pull: the next page is read only once the client has taken this one.
+    async pull(controller) {
+      controller.enqueue(encoder.encode(historyCsvLines(historyRows(page.entries, userId))));
+      entriesWritten += page.entries.length;
+      const before = page.nextBeforeSequence;
+      if (before === null) {
+        controller.close();
+        return;
+      }
+      if (pagesRead >= maxPages) {
+        controller.enqueue(encoder.encode(truncatedLine(entriesWritten)));
+        controller.close();
+        return;
+      }
+      page = await read(before);
+      pagesRead++;
+    },
+  });
+}
+
+/** The last line of an export that reached its page bound: a one-field row anyone will see. */
+export function truncatedLine(entriesWritten: number): string {
+  return csvLine([
+    `Truncated: this file holds only the newest ${entriesWritten} entries (the export's limit); older entries are not included.`,
+  ]);
 }
 
 function csvField(value: string): string {
@@ -52,27 +110,25 @@ function csvField(value: string): string {
   return `"${safe.replaceAll('"', '""')}"`;
 }
 
-export function historyCsv(rows: HistoryRow[]): string {
-  const lines = [
-    ["time", "entry", "type", "book", "asset", "amount", "balance", "reference"].map(csvField).join(","),
-  ];
+function csvLine(fields: string[]): string {
+  return `${fields.map(csvField).join(",")}\r\n`;
+}
+
+function historyCsvLines(rows: HistoryRow[]): string {
+  let text = "";
   for (const row of rows) {
     for (const change of row.changes) {
-      lines.push(
-        [
-          row.createdAt,
-          row.id,
-          row.type,
-          row.mode,
-          change.asset,
-          change.amount,
-          change.bucket,
-          row.reference ?? "",
-        ]
-          .map(csvField)
-          .join(","),
-      );
+      text += csvLine([
+        row.createdAt,
+        row.id,
+        row.type,
+        row.mode,
+        change.asset,
+        change.amount,
+        change.bucket,
+        row.reference ?? "",
+      ]);
     }
   }
-  return `${lines.join("\r\n")}\r\n`;
+  return text;
 }

@@ -71,6 +71,15 @@ export const orders = sqliteTable(
      * that records the outcome, so a crash in between is resumed with the same ledger keys.
      */
     pending: text("pending"),
+    /** Failed attempts at the pending step; the owning object backs off per order. */
+    attempts: smallInteger("attempts").notNull().default(0),
+    /** The alarm retries the pending step no earlier than this (Unix ms); null: at once. */
+    retryAtMs: smallInteger("retry_at_ms"),
+    /**
+     * Set when finishing the pending step broke an invariant: never retried, reported, and
+     * left for an operator (reconciliation lists it as stuck).
+     */
+    halted: text("halted"),
     createdAtMs: smallInteger("created_at_ms").notNull(),
     updatedAtMs: smallInteger("updated_at_ms").notNull(),
     closedAtMs: smallInteger("closed_at_ms"),
@@ -79,6 +88,7 @@ export const orders = sqliteTable(
     uniqueIndex("orders_user_client_key_unique").on(table.userId, table.clientKey),
     index("orders_user_created_idx").on(table.userId, table.createdAtMs),
     index("orders_user_status_idx").on(table.userId, table.status),
+    index("orders_pending_idx").on(table.userId).where(sql`${table.pending} IS NOT NULL`),
     check("orders_mode", sql`${table.mode} IN ${MODE_VALUES}`),
     check("orders_status", sql`${table.status} IN ${STATUS_VALUES}`),
     check(

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { minorUnits, smallInteger } from "./types.ts";
 import { users } from "./users.ts";
@@ -64,11 +65,21 @@ export const withdrawals = sqliteTable(
     reviewedBy: text("reviewed_by"),
     transactionReference: text("transaction_reference"),
     reason: text("reason"),
+    /**
+     * The step in flight (JSON), written before the ledger is called and cleared in the write
+     * that records its outcome: the user's UserOrders object resumes it from its alarm.
+     */
+    pending: text("pending"),
+    attempts: smallInteger("attempts").notNull().default(0),
+    retryAtMs: smallInteger("retry_at_ms"),
+    /** An invariant broke while finishing the pending step: never retried, left for an operator. */
+    halted: text("halted"),
     createdAtMs: smallInteger("created_at_ms").notNull(),
     updatedAtMs: smallInteger("updated_at_ms").notNull(),
   },
   (table) => [
     uniqueIndex("withdrawals_user_key_unique").on(table.userId, table.idempotencyKey),
+    index("withdrawals_pending_idx").on(table.userId).where(sql`${table.pending} IS NOT NULL`),
     index("withdrawals_user_idx").on(table.userId, table.createdAtMs),
     index("withdrawals_status_idx").on(table.status, table.createdAtMs),
   ],

@@ -2,6 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import { createDatabaseClient } from "../../db/client.ts";
 import { type Bindings, getConfig } from "../../worker/env.ts";
 import { createLogger } from "../../worker/logger.ts";
+import {
+  decideTotp,
+  recordSecondFactorFailure,
+  type TotpDecision,
+} from "../../worker/services/auth/totp-guard.ts";
 import type {
   BotAllocateCommand,
   BotReturnCommand,
@@ -27,13 +32,12 @@ import {
   readEntries,
   readWallets,
 } from "../../worker/services/ledger/store.ts";
-import { decideTotp, recordSecondFactorFailure, type TotpDecision } from "./totp-guard.ts";
 import {
   releaseVelocity,
   reserveVelocity,
   type VelocityDecision,
   type VelocityRequest,
-} from "./withdrawal-velocity.ts";
+} from "../../worker/services/withdrawals/velocity.ts";
 
 /**
  * One per user (id from the user id): the only writer of that user's balances. Money

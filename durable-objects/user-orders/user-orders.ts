@@ -1,32 +1,57 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDatabase, createDatabaseClient } from "../../db/client.ts";
 import { type Bindings, getConfig } from "../../worker/env.ts";
-import { createLogger } from "../../worker/logger.ts";
+import { createLogger, type Logger } from "../../worker/logger.ts";
+import { appendAudit } from "../../worker/services/audit/append.ts";
+import type { AuditContext } from "../../worker/services/auth/accounts.ts";
+import type { HaltReporter } from "../../worker/services/flows/flow.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
 import { getMarketSource } from "../../worker/services/markets/source.ts";
 import { flushMetrics } from "../../worker/services/metrics/flush.ts";
+import { isolateMetrics } from "../../worker/services/metrics/recorder.ts";
 import { reportBackgroundError } from "../../worker/services/sentry.ts";
-import { OrderDesk } from "../../worker/services/trading/desk.ts";
+import { type CheckResult, OrderDesk } from "../../worker/services/trading/desk.ts";
 import type { DeskOutcome, OrderRequest, OrderView } from "../../worker/services/trading/model.ts";
 import { PaperVenue } from "../../worker/services/trading/paper-venue.ts";
 import { liveUnavailable } from "../../worker/services/trading/venue.ts";
+import { withdrawalConfig } from "../../worker/services/withdrawals/config.ts";
+import {
+  type Transition,
+  type TransitionInput,
+  WithdrawalDesk,
+  type WithdrawalOutcome,
+  type WithdrawalRequest,
+} from "../../worker/services/withdrawals/desk.ts";
 
 /**
- * One per user (id from the user id): the only writer of that user's orders. A thin shell
- * over the order desk (worker/services/trading/desk.ts): it serialises the user's order
- * calls, and while any order rests it wakes every second (an alarm) to check resting limit
- * orders against the market, so they fill within a second or two of the market crossing them.
+ * One per user (id from the user id): the only writer of that user's orders and withdrawals,
+ * the two money flows that live beside the ledger. A thin shell over the order desk
+ * (worker/services/trading/desk.ts) and the withdrawal desk (worker/services/withdrawals/desk.ts):
+ * it serialises the user's calls, and its alarm is armed whenever anything it owns is pending
+ * or resting. The alarm checks resting limit orders every second and finishes every step left
+ * in flight, each order and withdrawal with its own backoff.
  *
- * Nothing here is the source of truth: orders live in libSQL and money in the UserLedger. An
- * eviction loses nothing; the next call or alarm resumes any step left in flight.
+ * Nothing here is the source of truth: orders and withdrawals live in libSQL and money in the
+ * UserLedger. An eviction loses nothing; the alarm (or the next call) resumes what was pending.
  */
 export const CHECK_INTERVAL_MS = 1_000;
-/** After a failed check (database or ledger down), try again less eagerly. */
+/**
+ * Every call that may leave something pending arms the alarm before it acts (write-ahead for
+ * the schedule): if the object is evicted mid-call, the alarm still comes and finishes the
+ * step. The grace lets a normal call finish first; an alarm that finds nothing to do stops.
+ */
+const RESUME_GRACE_MS = 2_000;
+/** After a check that failed as a whole (the database unreachable), try again less eagerly. */
 const RETRY_INTERVAL_MS = 5_000;
 const USER_ID_KEY = "userId";
 
+interface Desks {
+  orders: OrderDesk;
+  withdrawals: WithdrawalDesk;
+}
+
 export class UserOrders extends DurableObject<Bindings> {
-  #desk: OrderDesk | undefined;
+  #desks: Desks | undefined;
   /** Calls run one at a time: a fill and a cancel of the same order never interleave. */
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -37,10 +62,12 @@ export class UserOrders extends DurableObject<Bindings> {
   async place(request: OrderRequest): Promise<DeskOutcome<OrderView>> {
     const wrong = this.#wrongUser(request.userId);
     if (wrong) return wrong;
-    return this.#serial(async (desk) => {
-      const outcome = await desk.place(request);
+    return this.#serial(async ({ orders }) => {
+      await this.#ensureAlarm(RESUME_GRACE_MS);
+      const outcome = await orders.place(request);
+      // Resting: checked every second from now on.
       if (outcome.ok && (outcome.value.status === "open" || outcome.value.status === "partially_filled")) {
-        await this.#ensureAlarm();
+        await this.#ensureAlarm(CHECK_INTERVAL_MS);
       }
       return outcome;
     }, request.userId);
@@ -49,49 +76,96 @@ export class UserOrders extends DurableObject<Bindings> {
   async cancel(userId: string, orderId: string): Promise<DeskOutcome<OrderView>> {
     const wrong = this.#wrongUser(userId);
     if (wrong) return wrong;
-    return this.#serial((desk) => desk.cancel(orderId), userId);
+    return this.#serial(async ({ orders }) => {
+      await this.#ensureAlarm(RESUME_GRACE_MS);
+      return orders.cancel(orderId);
+    }, userId);
+  }
+
+  async requestWithdrawal(
+    userId: string,
+    request: WithdrawalRequest,
+    audit: AuditContext,
+  ): Promise<WithdrawalOutcome> {
+    const wrong = this.#wrongUser(userId);
+    if (wrong) return wrong;
+    return this.#serial(async ({ withdrawals }) => {
+      await this.#ensureAlarm(RESUME_GRACE_MS);
+      return withdrawals.request(request, audit);
+    }, userId);
+  }
+
+  async transitionWithdrawal(
+    userId: string,
+    withdrawalId: string,
+    transition: Transition,
+    input: TransitionInput,
+    audit: AuditContext,
+  ): Promise<WithdrawalOutcome> {
+    const wrong = this.#wrongUser(userId);
+    if (wrong) return wrong;
+    return this.#serial(async ({ withdrawals }) => {
+      await this.#ensureAlarm(RESUME_GRACE_MS);
+      return withdrawals.transition(withdrawalId, transition, input, audit);
+    }, userId);
   }
 
   /**
-   * Checks resting orders up to `untilMs` (default now). The alarm calls it with now; tests
-   * call it with a chosen time to drive the market deterministically.
+   * Checks resting orders up to `untilMs` (default now) and finishes pending steps. The alarm
+   * calls it with now; tests call it with a chosen time to drive the market deterministically.
    */
-  async checkResting(userId: string, untilMs?: number): Promise<{ active: number; fills: number }> {
+  async checkResting(userId: string, untilMs?: number): Promise<CheckResult> {
     const wrong = this.#wrongUser(userId);
     if (wrong) throw new Error(wrong.error.message);
-    return this.#serial((desk) => desk.checkResting(untilMs ?? Date.now()), userId);
+    return this.#serial((desks) => this.#work(desks, untilMs ?? Date.now()), userId);
   }
 
   override async alarm(): Promise<void> {
     const userId = await this.ctx.storage.get<string>(USER_ID_KEY);
     if (!userId) return;
     try {
-      const { active } = await this.#serial((desk) => desk.checkResting(Date.now()), userId);
-      if (active > 0) await this.ctx.storage.setAlarm(Date.now() + CHECK_INTERVAL_MS);
+      const { nextWakeMs } = await this.#serial((desks) => this.#work(desks, Date.now()), userId);
+      // Alarms are at-least-once and may arrive twice: the work above is idempotent, and the
+      // next one is set only while something still needs it.
+      if (nextWakeMs !== null) await this.ctx.storage.setAlarm(Math.max(nextWakeMs, Date.now() + 50));
     } catch (error) {
       const config = getConfig(this.env);
-      createLogger({ level: config.LOG_LEVEL }).warn("resting order check failed", { error });
+      createLogger({ level: config.LOG_LEVEL }).warn("order and withdrawal check failed", { error });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_INTERVAL_MS);
       await reportBackgroundError(config, error, { durableObject: "UserOrders", operation: "alarm" });
     }
   }
 
-  async #ensureAlarm(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + CHECK_INTERVAL_MS);
-    }
+  /** Everything the alarm does: orders first (they rest), then withdrawals with a step in flight. */
+  async #work(desks: Desks, untilMs: number): Promise<CheckResult> {
+    const orders = await desks.orders.checkResting(untilMs);
+    const withdrawals = await desks.withdrawals.resumePending();
+    const wakes = [orders.nextWakeMs, withdrawals.nextWakeMs].filter((at): at is number => at !== null);
+    return {
+      active: orders.active + withdrawals.pending,
+      fills: orders.fills,
+      halted: orders.halted + withdrawals.halted,
+      nextWakeMs: wakes.length > 0 ? Math.min(...wakes) : null,
+    };
   }
 
-  async #serial<T>(run: (desk: OrderDesk) => Promise<T>, userId: string): Promise<T> {
-    const result = this.#tail.then(async () => run(await this.#deskFor(userId)));
+  /** Arms the alarm to ring within `inMs` (an earlier one already set is kept). */
+  async #ensureAlarm(inMs: number): Promise<void> {
+    const atMs = Date.now() + inMs;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > atMs) await this.ctx.storage.setAlarm(atMs);
+  }
+
+  async #serial<T>(run: (desks: Desks) => Promise<T>, userId: string): Promise<T> {
+    const result = this.#tail.then(async () => run(await this.#desksFor(userId)));
     this.#tail = result.catch(() => undefined);
     // Ledger movements this object asked for are counted in its own isolate: send them on.
     this.ctx.waitUntil(result.then(() => flushMetrics(this.env)).catch(() => undefined));
     return result;
   }
 
-  async #deskFor(userId: string): Promise<OrderDesk> {
-    if (this.#desk) return this.#desk;
+  async #desksFor(userId: string): Promise<Desks> {
+    if (this.#desks) return this.#desks;
     await this.ctx.storage.put(USER_ID_KEY, userId);
     const config = getConfig(this.env);
     const client = createDatabaseClient({
@@ -99,20 +173,36 @@ export class UserOrders extends DurableObject<Bindings> {
       authToken: config.TURSO_AUTH_TOKEN,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
     });
+    const db = createDatabase(client);
+    const ledger = userLedger(this.env, userId);
+    const logger = createLogger({ level: config.LOG_LEVEL }).child({ durableObject: "UserOrders" });
+    const reportHalt = haltReporter(logger, client, config);
     const paper = new PaperVenue(getMarketSource(config));
-    this.#desk = new OrderDesk(userId, {
-      db: createDatabase(client),
-      ledger: userLedger(this.env, userId),
-      venueFor: (mode) => {
-        // Never fill a LIVE order on paper: until the exchange adapter exists, LIVE refuses.
-        if (mode !== "paper") throw liveUnavailable();
-        return paper;
-      },
-      now: Date.now,
-      newId: () => crypto.randomUUID(),
-      logger: createLogger({ level: config.LOG_LEVEL }).child({ durableObject: "UserOrders" }),
-    });
-    return this.#desk;
+    this.#desks = {
+      orders: new OrderDesk(userId, {
+        db,
+        ledger,
+        venueFor: (mode) => {
+          // Never fill a LIVE order on paper: until the exchange adapter exists, LIVE refuses.
+          if (mode !== "paper") throw liveUnavailable();
+          return paper;
+        },
+        now: Date.now,
+        newId: () => crypto.randomUUID(),
+        logger,
+        reportHalt,
+      }),
+      withdrawals: new WithdrawalDesk(userId, {
+        db,
+        client,
+        ledger,
+        config: withdrawalConfig(this.env),
+        now: Date.now,
+        logger,
+        reportHalt,
+      }),
+    };
+    return this.#desks;
   }
 
   /** A call routed to another user's object is a caller bug; refusing it keeps one writer per user. */
@@ -124,4 +214,29 @@ export class UserOrders extends DurableObject<Bindings> {
       error: { status: 400, code: "invalid_request", message: "These orders belong to another user." },
     };
   }
+}
+
+/** A halted item is loud everywhere an operator looks: log, metric, audit log and Sentry. */
+function haltReporter(
+  logger: Logger,
+  client: ReturnType<typeof createDatabaseClient>,
+  config: ReturnType<typeof getConfig>,
+): HaltReporter {
+  return async (halt) => {
+    isolateMetrics.increment("chx_flow_halted_total", { flow: halt.flow });
+    logger.error("money flow halted for an operator", { ...halt });
+    await appendAudit(client, {
+      event: `${halt.flow}.halted`,
+      outcome: "failure",
+      actor: "system:user-orders",
+      userId: halt.userId,
+      requestId: `halt:${halt.id}`,
+      ipAddress: "127.0.0.1",
+      detail: { id: halt.id, reason: halt.reason },
+    }).catch((error: unknown) => logger.error("could not audit the halt", { error, id: halt.id }));
+    await reportBackgroundError(config, new Error(`${halt.flow} ${halt.id} halted: ${halt.reason}`), {
+      durableObject: "UserOrders",
+      operation: `${halt.flow}.halted`,
+    });
+  };
 }

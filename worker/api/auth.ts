@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
-import { appendAudit } from "../services/audit/append.ts";
 import {
   changePassword,
   emailSchema,

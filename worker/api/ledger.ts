@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
 import { requireUser } from "../services/auth/guards.ts";
 import { BOOKS } from "../services/ledger/accounts.ts";
 import { userLedger } from "../services/ledger/client.ts";
 import { assetField } from "../services/ledger/request.ts";
 import { MAX_ENTRIES_PAGE } from "../services/ledger/store.ts";
+import { cursorField, entryCursor } from "../services/paging/cursor.ts";
 import { validate } from "./validation.ts";
 
 export const DEFAULT_ENTRIES_PAGE = 50;
@@ -13,7 +13,7 @@ export const DEFAULT_ENTRIES_PAGE = 50;
 const entriesQuery = z.object({
   mode: z.enum(BOOKS, { message: "must be live or paper" }).optional(),
   asset: assetField.optional(),
-  cursor: z.string().max(64).optional(),
+  cursor: cursorField.optional(),
   limit: z
     .string()
     .regex(/^[0-9]{1,3}$/, `must be an integer from 1 to ${MAX_ENTRIES_PAGE}`)
@@ -28,31 +28,6 @@ const entriesQuery = z.object({
     .optional(),
 });
 
-/**
- * The cursor is opaque to clients: a versioned, base64url-encoded entry sequence number. It
- * only ever narrows a query to the caller's own entries, so a forged one reveals nothing.
- */
-export function encodeCursor(beforeSequence: number): string {
-  return btoa(`e1:${beforeSequence}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-export function decodeCursor(cursor: string): number {
-  let text = "";
-  try {
-    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-  } catch {
-    text = "";
-  }
-  const match = /^e1:([0-9]{1,15})$/.exec(text);
-  const sequence = match ? Number(match[1]) : Number.NaN;
-  if (!Number.isSafeInteger(sequence) || sequence < 1) {
-    throw new ApiError(400, "invalid_request", "The cursor is not valid.", {
-      fields: { cursor: "must be a nextCursor returned by this endpoint" },
-    });
-  }
-  return sequence;
-}
-
 export const ledgerRoutes = defineRoutes([
   {
     method: "GET",
@@ -66,13 +41,16 @@ export const ledgerRoutes = defineRoutes([
       const page = await userLedger(c.env, user.id).entries({
         mode: query.mode ?? null,
         asset: query.asset ?? null,
-        beforeSequence: query.cursor === undefined ? null : decodeCursor(query.cursor),
+        beforeSequence: query.cursor === undefined ? null : entryCursor.decode(query.cursor).sequence,
         limit: query.limit ?? DEFAULT_ENTRIES_PAGE,
       });
       return c.json(
         {
           entries: page.entries,
-          nextCursor: page.nextBeforeSequence === null ? null : encodeCursor(page.nextBeforeSequence),
+          nextCursor:
+            page.nextBeforeSequence === null
+              ? null
+              : entryCursor.encode({ sequence: page.nextBeforeSequence }),
         },
         200,
         { "Cache-Control": "no-store" },

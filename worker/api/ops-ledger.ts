@@ -4,7 +4,6 @@ import { defineRoutes } from "../routes.ts";
 import { findUserByEmail } from "../services/auth/accounts.ts";
 import { clientIp, requireOperator } from "../services/auth/guards.ts";
 import { serverTiming, userLedger } from "../services/ledger/client.ts";
-import { reconcileLedger } from "../services/ledger/reconcile.ts";
 import {
   amountField,
   amountMinorOfBody,
@@ -12,6 +11,7 @@ import {
   refineAmount,
   requireIdempotencyKey,
 } from "../services/ledger/request.ts";
+import { reconciler } from "../services/reconcile/client.ts";
 import { parseJsonBody } from "./validation.ts";
 
 const opsDepositBody = z
@@ -64,9 +64,10 @@ export const opsLedgerRoutes = defineRoutes([
     method: "GET",
     path: "/ops/reconcile",
     routeClass: "ops",
+    // Every check on demand, through the Reconciler (which stores the report, trigger "api").
     handler: async (c) => {
-      const report = await reconcileLedger(c.get("services").client);
-      return c.json(report, 200, { "Cache-Control": "no-store" });
+      const report = await reconciler(c.env).runNow("api");
+      return c.json({ ok: report.ok, checks: report.checks }, 200, { "Cache-Control": "no-store" });
     },
   },
 ]);

@@ -3,6 +3,7 @@ import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
 import { requireUser } from "../services/auth/guards.ts";
 import { requireIdempotencyKey } from "../services/ledger/request.ts";
+import { cursorField } from "../services/paging/cursor.ts";
 import { cancelOrder, getOrder, listOrders, listTrades, placeOrder } from "../services/trading/service.ts";
 import { MAX_PAGE } from "../services/trading/store.ts";
 import { validate } from "./validation.ts";
@@ -26,14 +27,14 @@ const limitField = z
 const ordersQuery = z.object({
   status: z.enum(["open", "all"], { message: "must be open or all" }).optional(),
   symbol: z.string().max(16).optional(),
-  cursor: z.string().max(64).optional(),
+  cursor: cursorField.optional(),
   limit: limitField,
 });
 
 const tradesQuery = z.object({
   symbol: z.string().max(16).optional(),
   orderId: z.string().max(64).optional(),
-  cursor: z.string().max(64).optional(),
+  cursor: cursorField.optional(),
   limit: limitField,
 });
 

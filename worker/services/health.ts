@@ -62,6 +62,7 @@ export async function checkReadiness(services: Services) {
         env.BOT.get(env.BOT.idFromName("readiness-probe")).ping(),
         env.METRICS.get(env.METRICS.idFromName("global")).ping(),
         env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("readiness-probe")).ping(),
+        env.RECONCILER.get(env.RECONCILER.idFromName("readiness-probe")).ping(),
       ]);
       if (answers.some((answer) => answer !== "pong")) throw new Error("unexpected ping answer");
       return undefined;

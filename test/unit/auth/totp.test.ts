@@ -1,11 +1,11 @@
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
+import { createTotpSecret, matchTotpStep, totpUri } from "../../../worker/services/auth/totp.ts";
 import {
   decideTotp,
   TOTP_FAILURE_LIMIT,
   TOTP_FAILURE_WINDOW_MS,
-} from "../../../durable-objects/user-ledger/totp-guard.ts";
-import { createTotpSecret, matchTotpStep, totpUri } from "../../../worker/services/auth/totp.ts";
+} from "../../../worker/services/auth/totp-guard.ts";
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 

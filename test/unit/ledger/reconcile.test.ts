@@ -82,6 +82,13 @@ beforeEach(async () => {
     asset: "BTC",
     amountMinor: 1_000_000n,
   });
+  // The withdrawal that owns the open hold w1 (reconciliation proves every open hold has one).
+  await client.execute({
+    sql: `INSERT INTO withdrawals (id, user_id, idempotency_key, request_hash, asset, amount, amount_gbp,
+            address_id, address, status, hold_id, created_at_ms, updated_at_ms)
+          VALUES ('wd-1', ?, 'w', 'hash', 'BTC', 1000000, 50000, 'address-1', 'bc1qexample', 'held', 'w1', 0, 0)`,
+    args: [USER],
+  });
 });
 
 afterEach(async () => {
@@ -113,6 +120,9 @@ describe("reconciliation", () => {
       "accounts_sum_to_zero",
       "holds_consistent",
       "journal_append_only",
+      "holds_owned",
+      "finished_flows_released",
+      "no_stuck_steps",
       "audit_chain_intact",
     ]);
     expect(report.checks[0]?.detail).toMatch(/^6 entries/);

@@ -9,7 +9,7 @@ import { ASSET_CODES } from "../../../worker/services/ledger/assets.ts";
 import type { LedgerCommand, LedgerOutcome } from "../../../worker/services/ledger/commands.ts";
 import { DEFAULT_PAPER_DEPOSIT_DAILY_CAP_GBP } from "../../../worker/services/ledger/config.ts";
 import type { LedgerReceipt } from "../../../worker/services/ledger/movements.ts";
-import { reconcileLedger } from "../../../worker/services/ledger/reconcile.ts";
+import { isFlowCheck, reconcileLedger } from "../../../worker/services/ledger/reconcile.ts";
 import type { LedgerDatabase } from "../../../worker/services/ledger/store.ts";
 import { commandArbitrary, LedgerModel } from "../../unit/ledger/reference-model.ts";
 import { database, insertUser } from "./support.ts";
@@ -300,8 +300,9 @@ describe("ledger under concurrency and faults", () => {
     }
 
     const report = await reconcileLedger(db);
-    expect(report.checks.filter((check) => !check.ok)).toEqual([]);
-    expect(report.ok).toBe(true);
+    // Random movements straight into the ledger: holds with no order or withdrawal behind
+    // them, so only the ledger's own checks apply (the flow checks prove orders and withdrawals).
+    expect(report.checks.filter((check) => !check.ok && !isFlowCheck(check.name))).toEqual([]);
 
     // The chaos really happened (a test that cannot fail is worse than none).
     expect(stats.restarts).toBeGreaterThan(10);

@@ -2,6 +2,7 @@ import type { User } from "../../../db/schema/users.ts";
 import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
 import type { Services } from "../context.ts";
+import { userLedger } from "../ledger/client.ts";
 import { type AuditContext, checkPassword } from "./accounts.ts";
 import { totpRefusal, verifyTotpCode } from "./guards.ts";
 import { revokeOtherSessions, revokeOwnSession } from "./sessions.ts";
@@ -35,7 +36,7 @@ export async function verifySecondFactor(
     factor.recoveryCode ?? (factor.totp && isRecoveryCodeShape(factor.totp) ? factor.totp : undefined);
   if (recovery) {
     if (!(await consumeRecoveryCode(services, user.id, recovery))) {
-      const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
+      const ledger = userLedger(services.env, user.id);
       await ledger.recordTotpFailure(Date.now());
       await appendAudit(services.client, {
         event: "login.failed",
@@ -101,7 +102,7 @@ export async function confirmTwoFactor(
   if (!secret) throw new ApiError(409, "two_factor_setup_required", "Start the set-up first.");
   const nowMs = Date.now();
   const matchedStep = await matchTotpStep(secret, code, nowMs);
-  const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(user.id));
+  const ledger = userLedger(services.env, user.id);
   const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
   if (!decision.ok)
     throw totpRefusal(decision, 403, "That code is not valid. Check the time on your device.");

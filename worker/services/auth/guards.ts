@@ -1,15 +1,16 @@
 import type { Context } from "hono";
 import type { User } from "../../../db/schema/users.ts";
-import type { TotpDecision } from "../../../durable-objects/user-ledger/totp-guard.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
 import type { Services } from "../context.ts";
+import { userLedger } from "../ledger/client.ts";
 import { setSentryUser } from "../sentry.ts";
 import { sha256Hex } from "./crypto.ts";
 import { timingSafeEqual } from "./password.ts";
 import type { AuthState } from "./sessions.ts";
 import { matchTotpStep } from "./totp.ts";
+import type { TotpDecision } from "./totp-guard.ts";
 import { readTotpSecret } from "./two-factor.ts";
 
 /**
@@ -127,7 +128,7 @@ export async function verifyTotpCode(
   const nowMs = Date.now();
   const secret = await readTotpSecret(services, input.userId);
   const matchedStep = secret ? await matchTotpStep(secret, input.code, nowMs) : null;
-  const ledger = services.env.USER_LEDGER.get(services.env.USER_LEDGER.idFromName(input.userId));
+  const ledger = userLedger(services.env, input.userId);
   const decision = await ledger.consumeTotpStep({ matchedStep, nowMs });
   if (decision.ok) return;
   await appendAudit(services.client, {

@@ -1,6 +1,8 @@
 import type { Bindings } from "../../env.ts";
 import { ApiError, DependencyUnavailableError } from "../../errors.ts";
+import type { TotpDecision } from "../auth/totp-guard.ts";
 import { isolateMetrics } from "../metrics/recorder.ts";
+import type { VelocityDecision, VelocityRequest } from "../withdrawals/velocity.ts";
 import type {
   BotAllocateCommand,
   BotReturnCommand,
@@ -45,6 +47,11 @@ export interface UserLedgerClient {
   botReturn(input: WithoutUser<Input<BotReturnCommand>>): Promise<LedgerReceipt>;
   wallets(): Promise<WalletView[]>;
   entries(query: EntryQuery): Promise<{ entries: EntryView[]; nextBeforeSequence: number | null }>;
+  /** The user's exact counters kept beside their balances (TOTP replay guard, velocity). */
+  consumeTotpStep(input: { matchedStep: number | null; nowMs: number }): Promise<TotpDecision>;
+  recordTotpFailure(nowMs: number): Promise<void>;
+  reserveWithdrawalVelocity(request: VelocityRequest): Promise<VelocityDecision>;
+  releaseWithdrawalVelocity(withdrawalId: string): Promise<void>;
 }
 
 export interface UserLedgerOptions {
@@ -90,7 +97,32 @@ export function userLedger(
     botReturn: (input) => move("bot_return", (ledger) => ledger.botReturn({ ...input, userId })),
     wallets: () => call((ledger) => ledger.wallets(userId)),
     entries: (query) => call((ledger) => ledger.entries(userId, query)),
+    consumeTotpStep: (input) => counter<TotpDecision>(stub, (ledger) => ledger.consumeTotpStep(input)),
+    recordTotpFailure: (nowMs) => counter<void>(stub, (ledger) => ledger.recordTotpFailure(nowMs)),
+    reserveWithdrawalVelocity: (request) =>
+      counter<VelocityDecision>(stub, (ledger) => ledger.reserveWithdrawalVelocity(request)),
+    releaseWithdrawalVelocity: (withdrawalId) =>
+      counter<void>(stub, (ledger) => ledger.releaseWithdrawalVelocity(withdrawalId)),
   };
+}
+
+/** Counter calls answer plainly (no outcome envelope); transport failures are retried the same way. */
+async function counter<T>(
+  stub: () => UserLedgerStub,
+  run: (ledger: UserLedgerStub) => Promise<unknown>,
+): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= MAX_RPC_ATTEMPTS; attempt++) {
+    try {
+      return (await run(stub())) as T;
+    } catch (error) {
+      lastError = error;
+      if (isRetryable(error) && attempt < MAX_RPC_ATTEMPTS) continue;
+      if (isRetryable(error) || isOverloaded(error)) throw new DependencyUnavailableError("ledger", error);
+      throw error;
+    }
+  }
+  throw new DependencyUnavailableError("ledger", lastError);
 }
 
 async function callLedger<T>(

@@ -1,6 +1,7 @@
 import type { Client, InStatement } from "../../../db/client.ts";
 import { verifyAuditChain } from "../audit/append.ts";
 import { ENTRY_TYPE_BOOKS, ENTRY_TYPES } from "./commands.ts";
+import type { HoldKind } from "./movements.ts";
 import { toBigInt } from "./store.ts";
 
 /**
@@ -12,6 +13,10 @@ import { toBigInt } from "./store.ts";
  * Sums that could in theory exceed 64 bits (a fold over millions of postings) are taken as two
  * partial sums, of the quotient and the remainder by 1e9, and recombined as bigint — exact,
  * and SQLite never reports "integer overflow" halfway through a check.
+ *
+ * The same snapshot proves the money flows (orders, withdrawals) against the ledger: every
+ * open hold belongs to exactly one live flow of its user, no finished flow still holds money,
+ * and no step recorded before a ledger call has been left in flight (or halted) for long.
  */
 
 export interface ReconcileCheck {
@@ -27,6 +32,48 @@ export interface ReconcileReport {
 
 const OFFENDERS_SHOWN = 5;
 const SPLIT = 1_000_000_000n;
+/** A step in flight longer than this was not resumed: its owner's alarm is not running. */
+export const DEFAULT_STUCK_AFTER_MS = 5 * 60_000;
+
+/** The checks that read the flows' records as well as the ledger (see HOLD_OWNERS). */
+export const FLOW_CHECKS = ["holds_owned", "finished_flows_released", "no_stuck_steps"] as const;
+
+export function isFlowCheck(name: string): boolean {
+  return (FLOW_CHECKS as readonly string[]).includes(name);
+}
+
+interface HoldOwner {
+  /** The flow's table: it has user_id, status, pending, updated_at_ms and halted. */
+  table: string;
+  /** The column holding the hold's id (same user). */
+  holdIdColumn: string;
+  /** SQL over alias `f`: the row may still hold money. */
+  live: string;
+  /** SQL over alias `f`: the row is done and must have settled or released its hold. */
+  finished: string;
+}
+
+/**
+ * Which flow owns each kind of hold, and when that flow is live or finished. A new kind of hold
+ * (bots) is one more entry here; until it exists, an open hold of any other kind is an offender.
+ */
+export const HOLD_OWNERS = {
+  order: {
+    table: "orders",
+    holdIdColumn: "id",
+    live: "f.status IN ('open', 'partially_filled') OR f.pending IS NOT NULL",
+    finished: "f.status IN ('filled', 'cancelled', 'rejected') AND f.pending IS NULL",
+  },
+  withdrawal: {
+    table: "withdrawals",
+    holdIdColumn: "hold_id",
+    live: "f.status IN ('held', 'approved', 'processing') OR f.pending IS NOT NULL",
+    finished: "f.status IN ('completed', 'rejected', 'cancelled', 'failed') AND f.pending IS NULL",
+  },
+} as const satisfies Record<HoldKind, HoldOwner>;
+
+const OWNER_KINDS = Object.keys(HOLD_OWNERS) as (keyof typeof HOLD_OWNERS)[];
+const ownedKinds = OWNER_KINDS.map((kind) => `'${kind}'`).join(", ");
 
 export const APPEND_ONLY_TRIGGERS = [
   "ledger_entries_no_update",
@@ -114,17 +161,70 @@ const QUERIES = {
                   SELECT h.user_id, h.book, h.asset, 0, h.total FROM held h
                   WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.user_id = h.user_id AND l.book = h.book AND l.asset = h.asset)
                   LIMIT ${OFFENDERS_SHOWN}`,
+  flowCounts: `SELECT (SELECT COUNT(*) FROM ledger_holds WHERE status = 'open') AS open_holds, ${OWNER_KINDS.map(
+    (kind) =>
+      `(SELECT COUNT(*) FROM ${HOLD_OWNERS[kind].table}) AS ${kind}_flows,
+       (SELECT COUNT(*) FROM ${HOLD_OWNERS[kind].table} WHERE pending IS NOT NULL) AS ${kind}_pending`,
+  ).join(", ")}`,
+  // One row per open hold without exactly one live owner: none, a finished one, or several.
+  holdsWithoutLiveOwner: `${OWNER_KINDS.map((kind) => {
+    const owner = HOLD_OWNERS[kind];
+    return `SELECT * FROM (
+              SELECT h.user_id, h.id, h.kind, COUNT(f.id) AS owners,
+                COALESCE(SUM(CASE WHEN (${owner.live}) THEN 1 ELSE 0 END), 0) AS live_owners,
+                group_concat(f.id || ' ' || f.status || CASE WHEN f.pending IS NULL THEN '' ELSE ' (step pending)' END, ', ') AS described
+              FROM ledger_holds h LEFT JOIN ${owner.table} f ON f.user_id = h.user_id AND f.${owner.holdIdColumn} = h.id
+              WHERE h.status = 'open' AND h.kind = '${kind}'
+              GROUP BY h.user_id, h.id, h.kind)
+            WHERE owners != 1 OR live_owners != 1`;
+  }).join(" UNION ALL ")}
+    UNION ALL
+    SELECT user_id, id, kind, 0, 0, NULL FROM ledger_holds WHERE status = 'open' AND kind NOT IN (${ownedKinds})
+    LIMIT ${OFFENDERS_SHOWN}`,
+  finishedWithOpenHold: `${OWNER_KINDS.map((kind) => {
+    const owner = HOLD_OWNERS[kind];
+    return `SELECT '${kind}' AS flow, f.user_id, f.id, f.status, h.id AS hold_id, h.asset, h.remaining
+            FROM ${owner.table} f
+            JOIN ledger_holds h ON h.user_id = f.user_id AND h.id = f.${owner.holdIdColumn} AND h.kind = '${kind}'
+            WHERE h.status = 'open' AND (${owner.finished})`;
+  }).join(" UNION ALL ")}
+    LIMIT ${OFFENDERS_SHOWN}`,
+  // Halted rows first: they never resume by themselves. One `?` per table: the cut-off time.
+  stuckSteps: `SELECT * FROM (${OWNER_KINDS.map(
+    (kind) =>
+      `SELECT '${kind}' AS flow, user_id, id, updated_at_ms, halted, halted IS NOT NULL AS is_halted,
+         CASE WHEN json_valid(pending) THEN json_extract(pending, '$.stage') END AS stage,
+         substr(pending, 1, 40) AS pending_start
+       FROM ${HOLD_OWNERS[kind].table}
+       WHERE halted IS NOT NULL OR (pending IS NOT NULL AND updated_at_ms < ?)`,
+  ).join(" UNION ALL ")})
+    ORDER BY is_halted DESC, updated_at_ms LIMIT ${OFFENDERS_SHOWN}`,
   triggers: `SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (${APPEND_ONLY_TRIGGERS.map((name) => `'${name}'`).join(", ")})`,
 } as const;
 
 type QueryName = keyof typeof QUERIES;
 
+export interface ReconcileOptions {
+  auditPageSize?: number;
+  /** The time the report is taken at (Unix ms); tests pass their own. */
+  nowMs?: number;
+  /** A step pending longer than this is stuck. */
+  stuckAfterMs?: number;
+}
+
 export async function reconcileLedger(
   client: Client,
-  options: { auditPageSize?: number } = {},
+  options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
+  const nowMs = options.nowMs ?? Date.now();
+  const stuckAfterMs = options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+  const stuckBeforeMs = BigInt(nowMs - stuckAfterMs);
   const names = Object.keys(QUERIES) as QueryName[];
-  const statements: InStatement[] = names.map((name) => QUERIES[name]);
+  const statements: InStatement[] = names.map((name) =>
+    name === "stuckSteps"
+      ? { sql: QUERIES[name], args: OWNER_KINDS.map(() => stuckBeforeMs) }
+      : QUERIES[name],
+  );
   const results = await client.batch(statements, "read");
   const rows = (name: QueryName) =>
     (results[names.indexOf(name)]?.rows ?? []) as unknown as Record<string, unknown>[];
@@ -221,6 +321,46 @@ export async function reconcileLedger(
       (name) => `trigger ${name} is missing`,
     ),
     "entries and postings refuse UPDATE and DELETE; resolved holds refuse changes",
+  );
+
+  const flowCounts = rows("flowCounts")[0] ?? {};
+  const flowsDescribed = OWNER_KINDS.map(
+    (kind) => `${Number(flowCounts[`${kind}_flows`] ?? 0)} ${kind}s`,
+  ).join(" and ");
+  const pendingSteps = OWNER_KINDS.reduce(
+    (total, kind) => total + Number(flowCounts[`${kind}_pending`] ?? 0),
+    0,
+  );
+  add(
+    "holds_owned",
+    rows("holdsWithoutLiveOwner").map((row) => {
+      const hold = `open ${row.kind} hold ${row.user_id}/${row.id}`;
+      if (!Object.hasOwn(HOLD_OWNERS, String(row.kind))) return `${hold}: no flow owns holds of this kind`;
+      const owners = Number(row.owners);
+      if (owners === 0) return `${hold} has no ${row.kind} of that user`;
+      if (owners > 1) return `${hold} is claimed by ${owners} ${row.kind}s (${row.described})`;
+      return `${hold} belongs to ${row.kind} ${row.described}, which is finished`;
+    }),
+    `${Number(flowCounts.open_holds ?? 0)} open holds, each owned by exactly one live ${OWNER_KINDS.join(" or ")}`,
+  );
+  add(
+    "finished_flows_released",
+    rows("finishedWithOpenHold").map(
+      (row) =>
+        `${row.flow} ${row.user_id}/${row.id} is ${row.status} but its hold ${row.hold_id} is open with ${toBigInt(row.remaining)} ${row.asset} minor units`,
+    ),
+    `${flowsDescribed}: none finished still holds money`,
+  );
+  add(
+    "no_stuck_steps",
+    rows("stuckSteps").map((row) => {
+      const flow = `${row.flow} ${row.user_id}/${row.id}`;
+      if (row.halted !== null) return `${flow} halted: ${row.halted}`;
+      const ageSeconds = (BigInt(nowMs) - toBigInt(row.updated_at_ms)) / 1_000n;
+      const step = row.stage === null ? `'${row.pending_start}'` : `'${row.stage}'`;
+      return `${flow}: step ${step} pending for ${ageSeconds} s`;
+    }),
+    `${pendingSteps} steps in flight, none older than ${stuckAfterMs / 1000} s; nothing halted`,
   );
 
   try {

@@ -30,9 +30,17 @@ export const METRICS = {
   chx_rate_limited_total: { type: "counter", help: "Requests refused by a rate limit, by route class." },
   chx_ledger_movements_total: { type: "counter", help: "Ledger movements committed, by type and book." },
   chx_ledger_failures_total: { type: "counter", help: "Ledger movements refused or failed, by reason." },
+  chx_flow_halted_total: {
+    type: "counter",
+    help: "Orders and withdrawals halted because a step broke an invariant (never retried), by flow.",
+  },
   chx_reconciliation_ok: {
     type: "gauge",
     help: "1 when the last reconciliation passed every check, else 0.",
+  },
+  chx_reconcile_runs_total: {
+    type: "counter",
+    help: "Reconciliation reports run and stored, by source (schedule, operator, api) and ok.",
   },
   chx_reconciliation_last_run_timestamp_seconds: {
     type: "gauge",

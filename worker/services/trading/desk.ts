@@ -2,6 +2,15 @@ import type { Database } from "../../../db/client.ts";
 import type { NewTradeRow } from "../../../db/schema/orders.ts";
 import { ApiError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import {
+  decodeStep,
+  encodeStep,
+  type HaltReporter,
+  InvariantViolation,
+  invariant,
+  MAX_RESUMED_PER_ALARM,
+  retryDelayMs,
+} from "../flows/flow.ts";
 import { ASSETS, type AssetCode } from "../ledger/assets.ts";
 import type { UserLedgerClient } from "../ledger/client.ts";
 import { requestHashOf } from "../ledger/idempotency.ts";
@@ -24,9 +33,11 @@ import {
   commitOrder,
   findOrder,
   findOrderByClientKey,
+  haltOrder,
   insertOrderIfNew,
   liveVolume30dGbpMinor,
   MAX_ACTIVE_ORDERS,
+  markOrderRetry,
   saveOrder,
 } from "./store.ts";
 import {
@@ -51,6 +62,10 @@ import {
  * was written to the order's `pending` step before the call. A crash anywhere is resumed by
  * running the recorded step again: the ledger answers a repeated key with its first receipt,
  * so nothing is applied twice, and trade ids are deterministic, so nothing is recorded twice.
+ *
+ * Failures are isolated per order (flows/flow.ts): a step that fails for a passing reason is
+ * retried by the object's alarm with backoff for that order alone (`attempts`, `retryAtMs`);
+ * a step that breaks an invariant halts that order (`halted`), is reported, and never loops.
  */
 
 export interface DeskDependencies {
@@ -62,6 +77,8 @@ export interface DeskDependencies {
   now: () => number;
   newId: () => string;
   logger?: Logger | undefined;
+  /** Told about every order halted by a broken invariant (log, Sentry, metric, audit). */
+  reportHalt?: HaltReporter | undefined;
 }
 
 /** A step in flight, as written to `orders.pending`. */
@@ -91,6 +108,18 @@ interface SettlementPlan {
 const SCHEDULE_TTL_MS = 60_000;
 /** Bound on the resume loop: hold -> submit -> settle is three steps. */
 const MAX_STEPS = 4;
+
+/** What the object's alarm needs after a check: when to wake next, and what it found. */
+export interface CheckResult {
+  active: number;
+  fills: number;
+  halted: number;
+  /** The earliest time anything needs the desk again (null: nothing rests or is pending). */
+  nextWakeMs: number | null;
+}
+
+/** Resting orders are checked this often while any rests. */
+export const RESTING_CHECK_INTERVAL_MS = 1_000;
 
 export class OrderDesk {
   #schedule: { value: FeeSchedule; atMs: number } | null = null;
@@ -169,6 +198,9 @@ export class OrderDesk {
         fillCount: 0,
         checkedUntilMs: nowMs,
         pending: null,
+        attempts: 0,
+        retryAtMs: null,
+        halted: null,
         createdAtMs: nowMs,
         updatedAtMs: nowMs,
         closedAtMs: null,
@@ -201,7 +233,7 @@ export class OrderDesk {
         } else {
           const held = { ...draft, holdAmountMinor };
           const plan = this.#settlementFor(held, { ...execution, complete });
-          record = { ...held, pending: encode({ stage: "hold", plan } satisfies Pending) };
+          record = { ...held, pending: encodeStep({ stage: "hold", plan } satisfies Pending) };
         }
       } else {
         const estimatedValueScaled =
@@ -214,11 +246,11 @@ export class OrderDesk {
             : undefined;
         const holdAmountMinor =
           limitHold ?? holdFor({ ...request, baseScale, rates, estimatedValueScaled }).amountMinor;
-        record = { ...draft, holdAmountMinor, pending: encode({ stage: "hold" } satisfies Pending) };
+        record = { ...draft, holdAmountMinor, pending: encodeStep({ stage: "hold" } satisfies Pending) };
       }
       if (!(await this.#timed("databaseMs", insertOrderIfNew(this.deps.db, record)))) {
         const existing = await findOrderByClientKey(this.deps.db, this.userId, request.clientKey);
-        if (!existing) throw new Error("an order key conflicted with no order");
+        invariant(existing, "an order key conflicted with no order");
         return this.#replay(existing, requestHash);
       }
       return outcomeOf(await this.#advance(record));
@@ -266,7 +298,7 @@ export class OrderDesk {
         },
       };
       const settled = await this.#advance(
-        await this.#persist({ ...record, pending: encode({ stage: "settle", plan }) }),
+        await this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) }),
       );
       return { ok: true, value: orderView(settled) };
     });
@@ -274,43 +306,81 @@ export class OrderDesk {
 
   /**
    * Checks every resting order against the market up to `untilMs` (the alarm passes now; tests
-   * pass a chosen time) and settles what filled; finishes any step left in flight. Returns
-   * whether anything is still resting or unfinished (the alarm keeps ticking while it is).
+   * pass a chosen time), settles what filled, and finishes any step left in flight. Each order
+   * is its own unit of failure: one that fails is retried later with its own backoff, one that
+   * breaks an invariant is halted, and neither stops the others.
    */
-  async checkResting(untilMs: number): Promise<{ active: number; fills: number }> {
-    const outcome = await this.#guard(async () => {
-      let fills = 0;
-      let active = 0;
-      for (const found of await activeOrders(this.deps.db, this.userId)) {
-        let record = await this.#advance(found);
-        if (!RESTING_STATUSES.includes(record.status) || record.pending) {
-          if (record.pending) active++;
+  async checkResting(untilMs: number): Promise<CheckResult> {
+    const nowMs = this.deps.now();
+    const result: CheckResult = { active: 0, fills: 0, halted: 0, nextWakeMs: null };
+    const wakeAt = (atMs: number) => {
+      result.nextWakeMs = result.nextWakeMs === null ? atMs : Math.min(result.nextWakeMs, atMs);
+    };
+    let resumed = 0;
+    for (const found of await activeOrders(this.deps.db, this.userId)) {
+      if (found.halted) {
+        result.halted++;
+        continue;
+      }
+      result.active++;
+      if (found.retryAtMs !== null && found.retryAtMs > nowMs) {
+        wakeAt(found.retryAtMs);
+        continue;
+      }
+      if (found.pending && ++resumed > MAX_RESUMED_PER_ALARM) {
+        wakeAt(nowMs + RESTING_CHECK_INTERVAL_MS);
+        continue;
+      }
+      try {
+        const { record, filled } = await this.#checkOne(found, untilMs);
+        if (filled) result.fills++;
+        if (RESTING_STATUSES.includes(record.status)) wakeAt(nowMs + RESTING_CHECK_INTERVAL_MS);
+        else result.active--;
+      } catch (error) {
+        if (error instanceof OrderHaltedError) {
+          result.active--;
+          result.halted++;
           continue;
         }
-        const venue = this.deps.venueFor(record.mode);
-        const check = await venue.check(restingOf(record), untilMs);
-        if (check.slices.length === 0) {
-          if (check.checkedUntilMs !== record.checkedUntilMs) {
-            // Only in memory until the next write: re-checking a window already checked gives
-            // the same answer, so losing this on a restart costs nothing but the work.
-            record = { ...record, checkedUntilMs: check.checkedUntilMs };
-            this.#checked.set(record.id, check.checkedUntilMs);
-          }
-        } else {
-          const execution: Execution = { slices: check.slices, rests: true, atMs: untilMs };
-          const plan = this.#settlementFor(record, { ...execution, complete: isComplete(record, execution) });
-          plan.after.checkedUntilMs = check.checkedUntilMs;
-          record = await this.#advance(
-            await this.#persist({ ...record, pending: encode({ stage: "settle", plan }) }),
-          );
-          fills++;
-        }
-        if (RESTING_STATUSES.includes(record.status)) active++;
+        wakeAt(nowMs + retryDelayMs(found.attempts + 1));
+        this.deps.logger?.warn("order check failed; retrying with backoff", {
+          orderId: found.id,
+          attempts: found.attempts + 1,
+          error,
+        });
       }
-      return { ok: true as const, value: { active, fills } };
-    });
-    if (!outcome.ok) throw new ApiError(outcome.error.status, outcome.error.code, outcome.error.message);
-    return outcome.value;
+    }
+    return result;
+  }
+
+  /** One order: finish its step in flight, then settle what the market filled since last time. */
+  async #checkOne(found: OrderRecord, untilMs: number): Promise<{ record: OrderRecord; filled: boolean }> {
+    let record = await this.#advance(found);
+    if (!RESTING_STATUSES.includes(record.status)) return { record, filled: false };
+    try {
+      const venue = this.deps.venueFor(record.mode);
+      const check = await venue.check(restingOf(record), untilMs);
+      if (check.slices.length === 0) {
+        if (check.checkedUntilMs !== record.checkedUntilMs) {
+          // Only in memory until the next write: re-checking a window already checked gives
+          // the same answer, so losing this on a restart costs nothing but the work.
+          record = { ...record, checkedUntilMs: check.checkedUntilMs };
+          this.#checked.set(record.id, check.checkedUntilMs);
+        }
+        if (record.attempts > 0) {
+          record = { ...record, attempts: 0, retryAtMs: null };
+          await markOrderRetry(this.deps.db, record.id, 0, null);
+        }
+        return { record, filled: false };
+      }
+      const execution: Execution = { slices: check.slices, rests: true, atMs: untilMs };
+      const plan = this.#settlementFor(record, { ...execution, complete: isComplete(record, execution) });
+      plan.after.checkedUntilMs = check.checkedUntilMs;
+      record = await this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) });
+    } catch (error) {
+      throw await this.#failed(record, error);
+    }
+    return { record: await this.#advance(record), filled: true };
   }
 
   /** Last checked time of resting orders, kept between alarms (see checkResting). */
@@ -327,14 +397,59 @@ export class OrderDesk {
 
   // ---- Steps -----------------------------------------------------------------------------
 
-  /** Runs the order's recorded steps until none is left; returns the order as it then is. */
+  /**
+   * Runs the order's recorded steps until none is left; returns the order as it then is. A
+   * failure is recorded on the order (backoff, or halted) before it is passed on.
+   */
   async #advance(start: OrderRecord): Promise<OrderRecord> {
+    if (start.halted) throw new OrderHaltedError(start.id);
+    if (!start.pending) return start;
+    try {
+      return await this.#runSteps(start);
+    } catch (error) {
+      throw await this.#failed(start, error);
+    }
+  }
+
+  /**
+   * Classifies a failed step. A broken invariant, or the ledger refusing a recorded step
+   * outright (a 4xx: retrying cannot change its answer), halts the order and is reported.
+   * Anything else (database, ledger or venue unavailable) is retried later with backoff.
+   */
+  async #failed(record: OrderRecord, error: unknown): Promise<unknown> {
+    if (error instanceof OrderHaltedError) return error;
+    const permanent =
+      error instanceof InvariantViolation || (error instanceof ApiError && error.status < 500);
+    if (permanent) {
+      const reason = `${error instanceof InvariantViolation ? "invariant" : (error as ApiError).code}: ${(error as Error).message}`;
+      this.deps.logger?.error("order halted: a step broke an invariant", {
+        orderId: record.id,
+        reason,
+      });
+      await haltOrder(this.deps.db, record.id, reason).catch((writeError: unknown) =>
+        this.deps.logger?.error("could not record the halted order", {
+          orderId: record.id,
+          error: writeError,
+        }),
+      );
+      await this.deps.reportHalt?.({ flow: "order", id: record.id, userId: this.userId, reason });
+      this.#checked.delete(record.id);
+      return new OrderHaltedError(record.id);
+    }
+    const attempts = record.attempts + 1;
+    await markOrderRetry(this.deps.db, record.id, attempts, this.deps.now() + retryDelayMs(attempts)).catch(
+      () => undefined, // the database may be what failed; the alarm retries on its own schedule
+    );
+    return error;
+  }
+
+  async #runSteps(start: OrderRecord): Promise<OrderRecord> {
     let record = start;
     const remembered = this.#checked.get(record.id);
     if (remembered !== undefined && remembered > record.checkedUntilMs)
       record = { ...record, checkedUntilMs: remembered };
     for (let step = 0; step < MAX_STEPS && record.pending; step++) {
-      const pending = decode(record.pending);
+      const pending = decodeStep<Pending>(record.pending);
       switch (pending.stage) {
         case "hold":
           record = await this.#hold(record, pending.plan);
@@ -347,7 +462,7 @@ export class OrderDesk {
           break;
       }
     }
-    if (record.pending) throw new Error(`order ${record.id} did not settle in ${MAX_STEPS} steps`);
+    invariant(!record.pending, () => `order ${record.id} did not settle in ${MAX_STEPS} steps`);
     if (!RESTING_STATUSES.includes(record.status)) this.#checked.delete(record.id);
     return record;
   }
@@ -396,11 +511,11 @@ export class OrderDesk {
       this.#timing.ledgerMs += performance.now() - startedMs;
       // The plan was written with the order: going on to settle needs no write of its own.
       if (entryId) this.#settledFills.set(record.id, entryId);
-      return { ...record, pending: encode({ stage: "settle", plan }) };
+      return { ...record, pending: encodeStep({ stage: "settle", plan }) };
     }
     // Not written: a crash before the plan is recorded resumes at "hold", which the ledger
     // answers from its first receipt, and submits again (nothing was settled yet).
-    return { ...record, pending: encode({ stage: "submit" } satisfies Pending) };
+    return { ...record, pending: encodeStep({ stage: "submit" } satisfies Pending) };
   }
 
   /** Fill entries already answered in this call, so settling does not ask the ledger again. */
@@ -441,10 +556,10 @@ export class OrderDesk {
           closedAtMs: nowMs,
         },
       };
-      return this.#persist({ ...record, pending: encode({ stage: "settle", plan }) });
+      return this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) });
     }
     const plan = this.#settlementFor(record, execution);
-    return this.#persist({ ...record, pending: encode({ stage: "settle", plan }) });
+    return this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) });
   }
 
   async #settle(record: OrderRecord, plan: SettlementPlan): Promise<OrderRecord> {
@@ -460,7 +575,7 @@ export class OrderDesk {
         this.deps.ledger.release({ idempotencyKey: ledgerKey(record.id, "release"), holdId: record.id }),
       );
     }
-    const after: OrderRecord = { ...plan.after, pending: null };
+    const after: OrderRecord = { ...plan.after, pending: null, attempts: 0, retryAtMs: null };
     await this.#timed(
       "databaseMs",
       commitOrder(
@@ -506,18 +621,19 @@ export class OrderDesk {
       closedAtMs: done ? nowMs : null,
     };
     const consumed = consumedFromHold(record.side, progress);
-    if (consumed > record.holdAmountMinor) {
-      throw new Error(
-        `order ${record.id}: fills would take ${consumed} from a hold of ${record.holdAmountMinor}`,
-      );
-    }
+    invariant(
+      consumed <= record.holdAmountMinor,
+      () => `order ${record.id}: fills would take ${consumed} from a hold of ${record.holdAmountMinor}`,
+    );
     let fill: SettlementPlan["fill"] = null;
     if (filledSomething) {
       const { quantityMinor, quoteMinor, feeMinor } = accrued.totals;
       // Every slice is at least one lot step at a tick price, or a quote-sized buy's single
       // fill: worth at least one quote minor unit. The ledger refuses a fill of nothing.
-      if (quoteMinor <= 0n)
-        throw new Error(`order ${record.id}: a fill worth less than one ${market.quote} minor unit`);
+      invariant(
+        quoteMinor > 0n,
+        () => `order ${record.id}: a fill worth less than one ${market.quote} minor unit`,
+      );
       fill =
         record.side === "buy"
           ? {
@@ -571,6 +687,14 @@ export class OrderDesk {
       if (error instanceof ApiError) {
         return { ok: false, error: failureOf(error) };
       }
+      if (error instanceof InvariantViolation) {
+        this.deps.logger?.error("order desk invariant broken", { error, userId: this.userId });
+        return failed(
+          500,
+          "invariant_violation",
+          "The order was stopped for review; nothing more will move. Support has been alerted.",
+        );
+      }
       this.deps.logger?.error("order desk step failed", { error, userId: this.userId });
       return failed(
         503,
@@ -578,6 +702,17 @@ export class OrderDesk {
         "The order could not be completed right now. Retry with the same Idempotency-Key.",
       );
     }
+  }
+}
+
+/** An order halted by a broken invariant: never resumed by a retry, only by an operator. */
+export class OrderHaltedError extends ApiError {
+  constructor(readonly orderId: string) {
+    super(
+      500,
+      "order_halted",
+      "This order was stopped for review after an internal check failed; nothing more will move. Support has been alerted.",
+    );
   }
 }
 
@@ -683,22 +818,4 @@ function failureOf(error: ApiError): DeskFailure {
     message: error.message,
     ...(error.fields ? { fields: error.fields } : {}),
   };
-}
-
-// Pending steps hold bigints; JSON does not. Tagged so nothing else is mistaken for one.
-function encode(pending: Pending): string {
-  return JSON.stringify(pending, (_key, value) =>
-    typeof value === "bigint" ? { $bigint: value.toString() } : value,
-  );
-}
-
-function decode(text: string): Pending {
-  return JSON.parse(text, (_key, value) =>
-    value !== null &&
-    typeof value === "object" &&
-    typeof value.$bigint === "string" &&
-    Object.keys(value).length === 1
-      ? BigInt(value.$bigint)
-      : value,
-  ) as Pending;
 }

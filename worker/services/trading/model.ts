@@ -62,6 +62,11 @@ export interface OrderRecord extends Progress {
   fillCount: number;
   checkedUntilMs: number;
   pending: string | null;
+  /** Failed attempts at the pending step, and when the alarm may try again (flows/flow.ts). */
+  attempts: number;
+  retryAtMs: number | null;
+  /** Why finishing the pending step broke an invariant: never retried, left for an operator. */
+  halted: string | null;
   createdAtMs: number;
   updatedAtMs: number;
   closedAtMs: number | null;
@@ -97,6 +102,9 @@ export function recordOfRow(row: OrderRow): OrderRecord {
     fillCount: row.fillCount,
     checkedUntilMs: row.checkedUntilMs,
     pending: row.pending,
+    attempts: row.attempts,
+    retryAtMs: row.retryAtMs,
+    halted: row.halted,
     createdAtMs: row.createdAtMs,
     updatedAtMs: row.updatedAtMs,
     closedAtMs: row.closedAtMs,
@@ -133,6 +141,9 @@ export function rowOfRecord(record: OrderRecord): OrderRow {
     fillCount: record.fillCount,
     checkedUntilMs: record.checkedUntilMs,
     pending: record.pending,
+    attempts: record.attempts,
+    retryAtMs: record.retryAtMs,
+    halted: record.halted,
     createdAtMs: record.createdAtMs,
     updatedAtMs: record.updatedAtMs,
     closedAtMs: record.closedAtMs,

@@ -1,20 +1,14 @@
-import type { Bindings } from "../../env.ts";
-import { ApiError, DependencyUnavailableError } from "../../errors.ts";
+import { ApiError } from "../../errors.ts";
 import type { AuthenticatedUser } from "../auth/guards.ts";
 import { requireTwoFactorEnabled } from "../auth/guards.ts";
 import type { Services } from "../context.ts";
 import { assertOrderFilters } from "../markets/filters.ts";
 import { marketSource } from "../markets/index.ts";
 import { isMarketSymbol, requireMarket } from "../markets/symbols.ts";
+import { unwrap, userOrdersClient } from "../objects/user-orders.ts";
+import { orderCursor, tradeCursor } from "../paging/cursor.ts";
 import { type FeeSchedule, feeScheduleFor } from "./fees.ts";
-import {
-  type DeskOutcome,
-  type OrderRequest,
-  type OrderView,
-  orderView,
-  type TradeView,
-  tradeView,
-} from "./model.ts";
+import { type OrderRequest, type OrderView, orderView, type TradeView, tradeView } from "./model.ts";
 import { staleError } from "./paper-venue.ts";
 import {
   findOrder,
@@ -29,14 +23,6 @@ import { liveUnavailable } from "./venue.ts";
  * from the records; every change goes to the user's UserOrders Durable Object (the order desk),
  * which moves money only through the user's UserLedger.
  */
-
-type UserOrdersStub = DurableObjectStub<
-  import("../../../durable-objects/user-orders/user-orders.ts").UserOrders
->;
-
-export function userOrders(env: Pick<Bindings, "USER_ORDERS">, userId: string): UserOrdersStub {
-  return env.USER_ORDERS.get(env.USER_ORDERS.idFromName(userId));
-}
 
 /** The body of POST /orders as received: every field still unchecked. */
 export interface PlaceOrderBody {
@@ -101,7 +87,7 @@ export async function placeOrder(
     priceMinor: order.priceMinor,
   };
   const startedMs = performance.now();
-  const outcome = await callDesk(() => userOrders(services.env, user.id).place(request));
+  const outcome = await userOrdersClient(services.env, user.id).place(request);
   if (outcome.ok && outcome.timing && options.onTiming) {
     const { databaseMs, ledgerMs, venueMs } = outcome.timing;
     const ms = (value: number) => value.toFixed(1);
@@ -118,7 +104,7 @@ export async function cancelOrder(
   orderId: string,
 ): Promise<OrderView> {
   if (!isOrderId(orderId)) throw orderNotFound();
-  return unwrap(await callDesk(() => userOrders(services.env, userId).cancel(userId, orderId)));
+  return userOrdersClient(services.env, userId).cancel(orderId);
 }
 
 export async function getOrder(
@@ -147,12 +133,12 @@ export async function listOrders(
   const page = await readOrders(services.db, userId, {
     status: query.status,
     limit: query.limit,
-    beforeMs: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    after: query.cursor === undefined ? undefined : orderCursor.decode(query.cursor),
     symbol: query.symbol && isMarketSymbol(query.symbol) ? query.symbol : undefined,
   });
   return {
     orders: page.orders.map(orderView),
-    nextCursor: page.nextBeforeMs === null ? null : encodeCursor(page.nextBeforeMs),
+    nextCursor: page.next === null ? null : orderCursor.encode(page.next),
   };
 }
 
@@ -168,13 +154,13 @@ export async function listTrades(
 ): Promise<{ trades: TradeView[]; nextCursor: string | null }> {
   const page = await readTrades(services.db, userId, {
     limit: query.limit,
-    beforeMs: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    after: query.cursor === undefined ? undefined : tradeCursor.decode(query.cursor),
     symbol: query.symbol && isMarketSymbol(query.symbol) ? query.symbol : undefined,
     orderId: query.orderId,
   });
   return {
     trades: page.trades.map(tradeView),
-    nextCursor: page.nextBeforeMs === null ? null : encodeCursor(page.nextBeforeMs),
+    nextCursor: page.next === null ? null : tradeCursor.encode(page.next),
   };
 }
 
@@ -197,53 +183,4 @@ function orderNotFound(): ApiError {
 
 function invalid(fields: Record<string, string>): ApiError {
   return new ApiError(400, "invalid_request", "Some fields are missing or invalid.", { fields });
-}
-
-function unwrap<T>(outcome: DeskOutcome<T>): T {
-  if (outcome.ok) return outcome.value;
-  const { status, code, message, fields } = outcome.error;
-  throw new ApiError(status, code, message, {
-    ...(fields ? { fields } : {}),
-    ...(status === 503 ? { headers: { "Retry-After": "2" } } : {}),
-  });
-}
-
-/**
- * One retry with a fresh stub when the runtime says the object was reset or moved: safe,
- * because a placement is idempotent by its client key and a cancel by its nature.
- */
-async function callDesk<T>(run: () => Promise<DeskOutcome<T>>): Promise<DeskOutcome<T>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      const retryable =
-        typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true;
-      if (retryable && attempt < 2) continue;
-      if (retryable || (error as { overloaded?: unknown })?.overloaded === true) {
-        throw new DependencyUnavailableError("orders", error);
-      }
-      throw error;
-    }
-  }
-}
-
-/** Opaque paging cursor: a versioned, base64url-encoded creation time. */
-export function encodeCursor(beforeMs: number): string {
-  return btoa(`t1:${beforeMs}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-export function decodeCursor(cursor: string): number {
-  let text = "";
-  try {
-    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-  } catch {
-    text = "";
-  }
-  const match = /^t1:([0-9]{1,15})$/.exec(text);
-  const value = match ? Number(match[1]) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw invalid({ cursor: "must be a nextCursor returned by this endpoint" });
-  }
-  return value;
 }

@@ -1,8 +1,9 @@
-import { and, desc, eq, gte, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client.ts";
 import { type NewTradeRow, orders, trades } from "../../../db/schema/orders.ts";
 import { type AssetCode, isAssetCode } from "../ledger/assets.ts";
 import { gbpEquivalentMinor } from "../ledger/reference-prices.ts";
+import { afterSql, type CreatedKey, keysetPage, newestFirstSql } from "../paging/cursor.ts";
 import { type OrderRecord, RESTING_STATUSES, recordOfRow, rowOfRecord } from "./model.ts";
 
 /**
@@ -68,6 +69,24 @@ export async function saveOrder(db: Database, record: OrderRecord): Promise<void
   await db.update(orders).set(row).where(eq(orders.id, record.id));
 }
 
+/** A failed step: when the alarm may try it again (the pending step itself is unchanged). */
+export async function markOrderRetry(
+  db: Database,
+  orderId: string,
+  attempts: number,
+  retryAtMs: number | null,
+): Promise<void> {
+  await db.update(orders).set({ attempts, retryAtMs }).where(eq(orders.id, orderId));
+}
+
+/** A step that broke an invariant: the order keeps its pending step and is never retried. */
+export async function haltOrder(db: Database, orderId: string, reason: string): Promise<void> {
+  await db
+    .update(orders)
+    .set({ halted: reason.slice(0, 500), retryAtMs: null })
+    .where(eq(orders.id, orderId));
+}
+
 /** The outcome of a step in one batch: the order's new state and its new trades, or neither. */
 export async function commitOrder(
   db: Database,
@@ -87,61 +106,64 @@ export async function commitOrder(
 
 export interface OrderPage {
   orders: OrderRecord[];
-  /** createdAtMs of the last order returned, when there may be more. */
-  nextBeforeMs: number | null;
+  /** The key of the last order returned, when there may be more. */
+  next: CreatedKey | null;
 }
 
+/** Newest first, keyset-paged on (createdAtMs, id): no order skipped or repeated. */
 export async function listOrders(
   db: Database,
   userId: string,
   query: {
     status: "open" | "all";
     limit: number;
-    beforeMs?: number | undefined;
+    after?: CreatedKey | undefined;
     symbol?: string | undefined;
   },
 ): Promise<OrderPage> {
   const limit = Math.max(1, Math.min(MAX_PAGE, query.limit));
   const conditions = [eq(orders.userId, userId)];
   if (query.status === "open") conditions.push(inArray(orders.status, [...RESTING_STATUSES]));
-  if (query.beforeMs !== undefined) conditions.push(lt(orders.createdAtMs, query.beforeMs));
+  if (query.after !== undefined) conditions.push(afterSql(orders, query.after));
   if (query.symbol) conditions.push(eq(orders.symbol, query.symbol));
   const rows = await db
     .select()
     .from(orders)
     .where(and(...conditions))
-    .orderBy(desc(orders.createdAtMs), desc(orders.id))
+    .orderBy(...newestFirstSql(orders))
     .limit(limit + 1);
-  const page = rows.slice(0, limit).map(recordOfRow);
-  return {
-    orders: page,
-    nextBeforeMs: rows.length > limit ? (page.at(-1)?.createdAtMs ?? null) : null,
-  };
+  const page = keysetPage(rows, limit, keyOf);
+  return { orders: page.rows.map(recordOfRow), next: page.next };
 }
 
+/** Newest first, keyset-paged on (createdAtMs, id): the slices of one fill share a time. */
 export async function listTrades(
   db: Database,
   userId: string,
   query: {
     limit: number;
-    beforeMs?: number | undefined;
+    after?: CreatedKey | undefined;
     symbol?: string | undefined;
     orderId?: string | undefined;
   },
 ) {
   const limit = Math.max(1, Math.min(MAX_PAGE, query.limit));
   const conditions = [eq(trades.userId, userId)];
-  if (query.beforeMs !== undefined) conditions.push(lt(trades.createdAtMs, query.beforeMs));
+  if (query.after !== undefined) conditions.push(afterSql(trades, query.after));
   if (query.symbol) conditions.push(eq(trades.symbol, query.symbol));
   if (query.orderId) conditions.push(eq(trades.orderId, query.orderId));
   const rows = await db
     .select()
     .from(trades)
     .where(and(...conditions))
-    .orderBy(desc(trades.createdAtMs), desc(trades.id))
+    .orderBy(...newestFirstSql(trades))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return { trades: page, nextBeforeMs: rows.length > limit ? (page.at(-1)?.createdAtMs ?? null) : null };
+  const page = keysetPage(rows, limit, keyOf);
+  return { trades: page.rows, next: page.next };
+}
+
+function keyOf(row: { createdAtMs: number; id: string }): CreatedKey {
+  return { createdAtMs: row.createdAtMs, id: row.id };
 }
 
 /** LIVE traded value of the last 30 days in GBP-equivalent pence: the fee tier's input. */

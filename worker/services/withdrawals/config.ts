@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { VelocityLimits } from "../../../durable-objects/user-ledger/withdrawal-velocity.ts";
 import { ConfigError } from "../../env.ts";
+import type { VelocityLimits } from "./velocity.ts";
 
 /**
  * Withdrawal knobs, from the same bindings as the rest of the config, with safe defaults:

@@ -1,0 +1,121 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { data } from "@remix-run/cloudflare";
+import { listRecentAudit } from "../../worker/services/audit/recent.ts";
+import { checkReadiness } from "../../worker/services/health.ts";
+import { collectMetrics } from "../../worker/services/metrics/scrape.ts";
+import { reconciler } from "../../worker/services/reconcile/client.ts";
+import { runReconciliationForOperator } from "../../worker/services/reconcile/operator.ts";
+import { latestReport, type StoredReport } from "../../worker/services/reconcile/reports.ts";
+import { listWithdrawalsByStatus } from "../../worker/services/withdrawals/service.ts";
+import { operateWithdrawal } from "../../worker/use-cases/withdrawals.ts";
+import { withDependencies } from "../utils/dependencies.server.ts";
+import { auditContext, pageCaller, requirePageAuth, toActionFailure } from "../utils/session.server.ts";
+
+/**
+ * The Ops page's server side. A view reads: readiness, metrics, the newest STORED
+ * reconciliation report, recent audit rows and the withdrawals waiting for an operator. It
+ * never reconciles (that walks the whole journal and the audit chain); it only makes sure the
+ * Reconciler's schedule is armed, which is one cheap call. The button runs one on demand.
+ */
+
+function sum(
+  series: { name: string; labels: Record<string, string>; value: number }[],
+  name: string,
+  filter = (_: Record<string, string>) => true,
+) {
+  return series
+    .filter((entry) => entry.name === name && filter(entry.labels))
+    .reduce((total, entry) => total + entry.value, 0);
+}
+
+async function requireOperatorPage(request: Request, context: LoaderFunctionArgs["context"]) {
+  const { user } = await withDependencies(() => requirePageAuth(context, request));
+  // Operators only; everyone else sees the same 404 as for any unknown page.
+  if (user.role !== "operator") throw data(null, { status: 404, statusText: "Not Found" });
+  return user;
+}
+
+function reportView(report: StoredReport | null) {
+  if (!report) return null;
+  return {
+    ok: report.ok,
+    checks: report.checks,
+    trigger: report.trigger,
+    ranAt: new Date(report.createdAtMs).toISOString(),
+    durationMs: report.durationMs,
+  };
+}
+
+export async function opsLoader({ request, context }: LoaderFunctionArgs) {
+  await requireOperatorPage(request, context);
+  const services = context.services;
+  const [readiness, series, report, nextRunAtMs, audit, pendingWithdrawals] = await Promise.all([
+    checkReadiness(services),
+    collectMetrics(services),
+    withDependencies(() => latestReport(services.db)),
+    // The page still renders when the schedule cannot be armed; readiness shows why.
+    reconciler(services.env)
+      .ensureScheduled()
+      .catch((error: unknown) => {
+        services.logger.warn("could not arm the reconciliation schedule", { error });
+        return null;
+      }),
+    withDependencies(() => listRecentAudit(services.client, 25)),
+    withDependencies(() => listWithdrawalsByStatus(services, ["held", "approved", "processing"])),
+  ]);
+  return {
+    pendingWithdrawals,
+    readiness,
+    figures: {
+      requests: sum(series, "chx_http_requests_total"),
+      serverErrors: sum(series, "chx_http_requests_total", (labels) => (labels.status ?? "").startsWith("5")),
+      clientErrors: sum(series, "chx_http_requests_total", (labels) => (labels.status ?? "").startsWith("4")),
+      wafBlocks: sum(series, "chx_waf_blocks_total"),
+      rateLimited: sum(series, "chx_rate_limited_total"),
+      ledgerMovements: sum(series, "chx_ledger_movements_total"),
+      activeSessions: sum(series, "chx_active_sessions"),
+      unhandledErrors: sum(series, "chx_errors_total"),
+    },
+    wafBlocks: series
+      .filter((entry) => entry.name === "chx_waf_blocks_total")
+      .map((entry) => ({ labels: entry.labels, count: entry.value })),
+    reconciliation: {
+      report: reportView(report),
+      nextRunAt: nextRunAtMs === null ? null : new Date(nextRunAtMs).toISOString(),
+      intervalMinutes: Math.round(services.config.RECONCILE_INTERVAL_MS / 60_000),
+    },
+    audit,
+  };
+}
+
+export const WITHDRAWAL_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
+export const RECONCILE_INTENT = "reconcile";
+
+export async function opsAction({ request, context }: ActionFunctionArgs) {
+  const user = await requireOperatorPage(request, context);
+  const form = await request.formData();
+  if (form.get("intent") === RECONCILE_INTENT) {
+    try {
+      const report = await runReconciliationForOperator(context.services, user.id, auditContext(context));
+      return { intent: RECONCILE_INTENT, reportId: report.id };
+    } catch (error) {
+      return { intent: RECONCILE_INTENT, ...toActionFailure(error) };
+    }
+  }
+  const transition = String(form.get("transition") ?? "");
+  if (!(WITHDRAWAL_ACTIONS as readonly string[]).includes(transition)) {
+    return { error: { code: "invalid_request", message: "Unknown action." } };
+  }
+  const reference = String(form.get("transactionReference") ?? "").trim();
+  try {
+    const withdrawal = await operateWithdrawal(
+      await pageCaller(context, request),
+      String(form.get("withdrawalId") ?? ""),
+      transition as (typeof WITHDRAWAL_ACTIONS)[number],
+      reference ? { transactionReference: reference } : {},
+    );
+    return { done: withdrawal };
+  } catch (error) {
+    return toActionFailure(error);
+  }
+}

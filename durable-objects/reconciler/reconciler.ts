@@ -1,0 +1,81 @@
+import { DurableObject } from "cloudflare:workers";
+import { createDatabaseClient } from "../../db/client.ts";
+import { type Bindings, getConfig } from "../../worker/env.ts";
+import { createLogger } from "../../worker/logger.ts";
+import { flushMetrics } from "../../worker/services/metrics/flush.ts";
+import {
+  type ReportTrigger,
+  runAndStoreReport,
+  type StoredReport,
+  triggerSource,
+} from "../../worker/services/reconcile/reports.ts";
+import { reportBackgroundError } from "../../worker/services/sentry.ts";
+
+/**
+ * One instance ("global"): the reconciliation schedule. Its alarm runs every check, stores the
+ * report (worker/services/reconcile/reports.ts) and arms the next run RECONCILE_INTERVAL_MS
+ * later, so the Ops page only reads the newest stored report.
+ *
+ * Crash story: the alarm is re-armed before the run, so a run that dies (eviction, database
+ * down) is simply followed by the next one; a run either stored its report or did not, and
+ * nothing else is written. Alarms are at-least-once: a repeated run stores one more report,
+ * which is harmless. Nothing here is state: the reports live in libSQL, and the only storage
+ * used is the alarm itself.
+ */
+export class Reconciler extends DurableObject<Bindings> {
+  async ping(): Promise<"pong"> {
+    return "pong";
+  }
+
+  /** Arms the schedule when no alarm is set; cheap, so any page view may call it. */
+  async ensureScheduled(): Promise<number> {
+    const armed = await this.ctx.storage.getAlarm();
+    if (armed !== null) return armed;
+    const next = Date.now() + getConfig(this.env).RECONCILE_INTERVAL_MS;
+    await this.ctx.storage.setAlarm(next);
+    return next;
+  }
+
+  /** Runs one reconciliation now and stores it (the operator's button), keeping the schedule. */
+  async runNow(trigger: ReportTrigger): Promise<StoredReport> {
+    await this.ensureScheduled();
+    return this.#run(trigger);
+  }
+
+  override async alarm(): Promise<void> {
+    const config = getConfig(this.env);
+    await this.ctx.storage.setAlarm(Date.now() + config.RECONCILE_INTERVAL_MS);
+    try {
+      await this.#run("schedule");
+    } catch (error) {
+      createLogger({ level: config.LOG_LEVEL }).warn("scheduled reconciliation could not run", { error });
+      await reportBackgroundError(config, error, { durableObject: "Reconciler", operation: "alarm" });
+    }
+  }
+
+  async #run(trigger: ReportTrigger): Promise<StoredReport> {
+    const config = getConfig(this.env);
+    const logger = createLogger({ level: config.LOG_LEVEL }).child({ durableObject: "Reconciler" });
+    // Reconciliation reads the whole journal: a longer deadline than a request's.
+    const client = createDatabaseClient({
+      url: config.TURSO_DATABASE_URL,
+      authToken: config.TURSO_AUTH_TOKEN,
+      timeoutMs: Math.max(config.DATABASE_TIMEOUT_MS, 30_000),
+    });
+    try {
+      return await runAndStoreReport(client, trigger, Date.now(), {
+        logger,
+        reportFailure: (error) =>
+          reportBackgroundError(config, error, {
+            durableObject: "Reconciler",
+            operation: `reconcile:${triggerSource(trigger)}`,
+          }),
+      });
+    } finally {
+      client.close();
+      await flushMetrics(this.env, { force: true }).catch((error) =>
+        logger.warn("metrics flush failed", { error }),
+      );
+    }
+  }
+}

@@ -1,0 +1,180 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { WITHDRAWAL_STATUSES, type Withdrawal, withdrawals } from "../../db/schema/withdrawals.ts";
+import { ApiError } from "../errors.ts";
+import { requireTwoFactorEnabled } from "../services/auth/guards.ts";
+import { amountField, amountMinorOfBody, assetField, refineAmount } from "../services/ledger/request.ts";
+import { userOrdersClient } from "../services/objects/user-orders.ts";
+import { validateAddress } from "../services/withdrawals/addresses.ts";
+import { type Transition, withdrawalIdFor, withdrawalRequestHash } from "../services/withdrawals/desk.ts";
+import {
+  addAddress,
+  listAddresses,
+  listWithdrawals,
+  listWithdrawalsByStatus,
+  publicWithdrawal,
+  removeAddress,
+} from "../services/withdrawals/service.ts";
+import { type Caller, freshCode, operator, signedIn, withinLimit } from "./caller.ts";
+
+/**
+ * Withdrawals and their addresses, for the API (worker/api/withdrawals.ts) and the Withdraw
+ * and Ops pages alike. Inputs are the zod contracts below, defined once.
+ */
+
+const codeField = z.string().trim().max(16).optional();
+
+export const addAddressInput = z.object({
+  asset: assetField,
+  address: z.string().trim().min(1, "is required").max(100),
+  label: z.string().trim().max(60).default(""),
+  totp: codeField,
+});
+
+export const withdrawalInput = z
+  .object({
+    asset: assetField,
+    amount: amountField,
+    addressId: z.string().min(1).max(64),
+    totp: codeField,
+    /** The client's Idempotency-Key (the header on the API, a hidden field on the page). */
+    idempotencyKey: z.string().min(1).max(200),
+  })
+  .superRefine(refineAmount);
+
+export const operatorActionInput = z.object({
+  transactionReference: z.string().trim().min(1).max(200).optional(),
+  reason: z.string().trim().min(1).max(300).optional(),
+});
+
+export const OPERATOR_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+
+export const withdrawalStatusQuery = z.object({ status: z.enum(WITHDRAWAL_STATUSES).optional() });
+
+/** Needs 2FA on and a fresh code; the address is checked before the code is spent. */
+export async function addWithdrawalAddress(caller: Caller, input: z.infer<typeof addAddressInput>) {
+  const user = signedIn(caller);
+  requireTwoFactorEnabled(user);
+  const check = validateAddress(input.asset, input.address);
+  if (!check.ok) {
+    throw new ApiError(
+      400,
+      "invalid_address",
+      `That is not a valid ${input.asset} address (${check.reason}).`,
+      {
+        fields: { address: check.reason },
+      },
+    );
+  }
+  await freshCode(caller, user, input.totp, "withdrawal_address.add");
+  return addAddress(caller.services, user.id, input, caller.audit);
+}
+
+export async function removeWithdrawalAddress(caller: Caller, addressId: string): Promise<void> {
+  const user = signedIn(caller);
+  await removeAddress(caller.services, user.id, addressId, caller.audit);
+}
+
+export async function withdrawalAddresses(caller: Caller) {
+  return listAddresses(caller.services, signedIn(caller).id);
+}
+
+export async function myWithdrawals(caller: Caller) {
+  return listWithdrawals(caller.services, signedIn(caller).id);
+}
+
+/**
+ * A withdrawal from the live book. A retry with the same key answers as the first request did
+ * without asking for a new code (the first one was spent); anything new needs 2FA, a fresh
+ * code and room under the per-user limit, and then runs in the user's object.
+ */
+export async function requestWithdrawal(caller: Caller, input: z.infer<typeof withdrawalInput>) {
+  const user = signedIn(caller);
+  const request = {
+    asset: input.asset,
+    amountMinor: amountMinorOfBody(input),
+    addressId: input.addressId,
+    idempotencyKey: input.idempotencyKey,
+  };
+  const desk = userOrdersClient(caller.services.env, user.id);
+  if (!(await isReplay(caller, user.id, request))) {
+    await freshCode(caller, user, input.totp, "withdrawal.request");
+    await withinLimit(
+      caller,
+      user.id,
+      "withdrawalsPerUser",
+      "Too many withdrawal requests. Try again later.",
+    );
+  }
+  const { value } = await desk.requestWithdrawal(request, caller.audit);
+  return publicWithdrawal(value);
+}
+
+async function isReplay(
+  caller: Caller,
+  userId: string,
+  request: Parameters<typeof withdrawalRequestHash>[0],
+): Promise<boolean> {
+  const id = await withdrawalIdFor(userId, request.idempotencyKey);
+  const rows = await caller.services.db
+    .select({ requestHash: withdrawals.requestHash })
+    .from(withdrawals)
+    .where(eq(withdrawals.id, id))
+    .limit(1);
+  const existing = rows[0];
+  if (!existing) return false;
+  if (existing.requestHash !== (await withdrawalRequestHash(request))) {
+    throw new ApiError(
+      409,
+      "idempotency_conflict",
+      "This Idempotency-Key was used with a different request.",
+    );
+  }
+  return true;
+}
+
+export async function cancelWithdrawal(caller: Caller, withdrawalId: string) {
+  const user = signedIn(caller);
+  const { value } = await userOrdersClient(caller.services.env, user.id).transitionWithdrawal(
+    withdrawalId,
+    "cancel",
+    { actor: `user:${user.id}`, ownerId: user.id },
+    caller.audit,
+  );
+  return publicWithdrawal(value);
+}
+
+export async function withdrawalsForReview(caller: Caller, query: z.infer<typeof withdrawalStatusQuery>) {
+  operator(caller);
+  const statuses: Withdrawal["status"][] = query.status ? [query.status] : ["held", "approved", "processing"];
+  return listWithdrawalsByStatus(caller.services, statuses);
+}
+
+/** approve, reject, process, complete or fail: operators only, in the owner's object. */
+export async function operateWithdrawal(
+  caller: Caller,
+  withdrawalId: string,
+  action: OperatorAction,
+  input: z.infer<typeof operatorActionInput>,
+) {
+  const { actor } = operator(caller);
+  const rows = await caller.services.db
+    .select({ userId: withdrawals.userId })
+    .from(withdrawals)
+    .where(eq(withdrawals.id, withdrawalId))
+    .limit(1);
+  const owner = rows[0];
+  if (!owner) throw new ApiError(404, "not_found", "No such withdrawal.");
+  const { value } = await userOrdersClient(caller.services.env, owner.userId).transitionWithdrawal(
+    withdrawalId,
+    action satisfies Transition,
+    {
+      actor,
+      ...(input.transactionReference ? { transactionReference: input.transactionReference } : {}),
+      ...(input.reason ? { reason: input.reason } : {}),
+    },
+    caller.audit,
+  );
+  return publicWithdrawal(value);
+}
