@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { ApiError } from "../../worker/errors.ts";
-import { checkPassword, emailSchema, findUserById } from "../../worker/services/auth/accounts.ts";
-import { recordLogin, verifySecondFactor } from "../../worker/services/auth/flows.ts";
+import { emailSchema } from "../../worker/services/auth/accounts.ts";
+import { logInCodeStep, logInPasswordStep } from "../../worker/use-cases/auth.ts";
 import { FormError } from "../components/form.tsx";
 import {
   auditContext,
@@ -32,36 +32,27 @@ export async function action({ request, context }: ActionFunctionArgs) {
         services.config.SESSION_SECRET,
         String(form.get("challenge") ?? ""),
       );
-      const user = userId ? await findUserById(services, userId) : null;
-      if (!user) throw new ApiError(401, "challenge_expired", "That sign-in took too long. Start again.");
-      const code = String(form.get("code") ?? "").trim();
-      const method = await verifySecondFactor(
-        services,
-        user,
-        /^\d{6}$/.test(code) ? { totp: code } : { recoveryCode: code },
-        auditContext(context),
-      );
-      const cookie = await startPageSession(context, request, user.id);
-      await recordLogin(services, user.id, method, auditContext(context));
+      const login = await logInCodeStep(services, auditContext(context), {
+        userId,
+        code: String(form.get("code") ?? ""),
+      });
+      const cookie = await startPageSession(context, request, login.userId);
       return redirect(redirectTo, { headers: { "Set-Cookie": cookie } });
     }
     const email = emailSchema.safeParse(String(form.get("email") ?? ""));
     if (!email.success)
       throw new ApiError(401, "invalid_credentials", "The email or password is not correct.");
-    const user = await checkPassword(
-      services,
-      email.data,
-      String(form.get("password") ?? ""),
-      auditContext(context),
-    );
-    if (user.twoFactorEnabled) {
+    const login = await logInPasswordStep(services, auditContext(context), {
+      email: email.data,
+      password: String(form.get("password") ?? ""),
+    });
+    if (login.needsCode) {
       return {
         step: "code" as const,
-        challenge: await createLoginChallenge(services.config.SESSION_SECRET, user.id),
+        challenge: await createLoginChallenge(services.config.SESSION_SECRET, login.userId),
       };
     }
-    const cookie = await startPageSession(context, request, user.id);
-    await recordLogin(services, user.id, "password", auditContext(context));
+    const cookie = await startPageSession(context, request, login.userId);
     return redirect(redirectTo, { headers: { "Set-Cookie": cookie } });
   } catch (error) {
     const failure = toActionFailure(error);

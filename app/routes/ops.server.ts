@@ -7,9 +7,10 @@ import { reconciler } from "../../worker/services/reconcile/client.ts";
 import { runReconciliationForOperator } from "../../worker/services/reconcile/operator.ts";
 import { latestReport, type StoredReport } from "../../worker/services/reconcile/reports.ts";
 import { listWithdrawalsByStatus } from "../../worker/services/withdrawals/service.ts";
+import { operator, signedIn } from "../../worker/use-cases/caller.ts";
 import { operateWithdrawal } from "../../worker/use-cases/withdrawals.ts";
 import { withDependencies } from "../utils/dependencies.server.ts";
-import { auditContext, pageCaller, requirePageAuth, toActionFailure } from "../utils/session.server.ts";
+import { auditContext, pageCaller, toActionFailure } from "../utils/session.server.ts";
 
 /**
  * The Ops page's server side. A view reads: readiness, metrics, the newest STORED
@@ -28,11 +29,15 @@ function sum(
     .reduce((total, entry) => total + entry.value, 0);
 }
 
+/** Operators only (the use-case layer decides); everyone else sees the 404 of any unknown page. */
 async function requireOperatorPage(request: Request, context: LoaderFunctionArgs["context"]) {
-  const { user } = await withDependencies(() => requirePageAuth(context, request));
-  // Operators only; everyone else sees the same 404 as for any unknown page.
-  if (user.role !== "operator") throw data(null, { status: 404, statusText: "Not Found" });
-  return user;
+  const caller = await withDependencies(() => pageCaller(context, request));
+  try {
+    operator(caller);
+  } catch {
+    throw data(null, { status: 404, statusText: "Not Found" });
+  }
+  return signedIn(caller);
 }
 
 function reportView(report: StoredReport | null) {

@@ -17,7 +17,7 @@ import { Money } from "../components/money.tsx";
 import { PriceChart } from "../components/price-chart.tsx";
 import tradeStyles from "../styles/trade.css?url";
 import { withDependencies } from "../utils/dependencies.server.ts";
-import { requirePageAuth } from "../utils/session.server.ts";
+import { pageCaller } from "../utils/session.server.ts";
 import { loadTradePage, symbolOf, tradeAction } from "../utils/trade.server.ts";
 import { BOOK_DEPTH, RECENT_TRADES } from "../utils/trade.ts";
 
@@ -35,8 +35,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /** Place and cancel through the trading service: the very path POST/DELETE /api/v1/orders take. */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requirePageAuth(context, request);
-  return tradeAction(context.services, user, await request.formData());
+  const caller = await pageCaller(context, request);
+  return tradeAction(caller, await request.formData());
 }
 
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;

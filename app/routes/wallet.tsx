@@ -1,21 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
 import { validate } from "../../worker/api/validation.ts";
 import { ASSET_CODES } from "../../worker/services/ledger/assets.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
-import {
-  amountField,
-  amountMinorOfBody,
-  assetField,
-  refineAmount,
-} from "../../worker/services/ledger/request.ts";
 import { entryCursor } from "../../worker/services/paging/cursor.ts";
+import { paperDeposit, paperDepositInput } from "../../worker/use-cases/wallets.ts";
 import { CoinIcon } from "../components/coin-icon.tsx";
 import { FormError } from "../components/form.tsx";
 import { Money } from "../components/money.tsx";
 import { withDependencies } from "../utils/dependencies.server.ts";
-import { requirePageAuth, toActionFailure } from "../utils/session.server.ts";
+import { pageCaller, requirePageAuth, toActionFailure } from "../utils/session.server.ts";
 import { historyRows } from "../utils/wallet.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Wallet · CoinHubX" }];
@@ -58,23 +52,21 @@ function historyPosition(cursor: string | null): number | null {
   }
 }
 
-const depositForm = z.object({ asset: assetField, amount: amountField }).superRefine(refineAmount);
-
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await withDependencies(() => requirePageAuth(context, request));
+  const caller = await withDependencies(() => pageCaller(context, request));
   const form = await request.formData();
   try {
-    const body = validate(depositForm, { asset: form.get("asset"), amount: form.get("amount") });
     const key = String(form.get("idempotencyKey") ?? "");
     if (!/^[A-Za-z0-9-]{8,64}$/.test(key)) {
       return { error: { code: "invalid_request", message: "Reload the page and try again." } };
     }
-    const receipt = await userLedger(context.cloudflare.env, user.id).paperDeposit({
+    const input = validate(paperDepositInput, {
+      asset: form.get("asset"),
+      amount: form.get("amount"),
       idempotencyKey: `page:${key}`,
-      asset: body.asset,
-      amountMinor: amountMinorOfBody(body),
     });
-    return { deposited: { asset: body.asset, amount: body.amount, entryId: receipt.entryId } };
+    const receipt = await paperDeposit(caller, input);
+    return { deposited: { asset: input.asset, amount: input.amount, entryId: receipt.entryId } };
   } catch (error) {
     return toActionFailure(error);
   }

@@ -16,13 +16,9 @@ import {
   tradesView,
 } from "../../worker/services/markets/view.ts";
 import type { OrderView } from "../../worker/services/trading/model.ts";
-import {
-  cancelOrder,
-  feeScheduleOf,
-  listOrders,
-  listTrades,
-  placeOrder,
-} from "../../worker/services/trading/service.ts";
+import { feeScheduleOf, listOrders, listTrades } from "../../worker/services/trading/service.ts";
+import type { Caller } from "../../worker/use-cases/caller.ts";
+import { cancelOrder, placeOrder } from "../../worker/use-cases/orders.ts";
 import { type ActionFailure, toActionFailure } from "./session.server.ts";
 import { BOOK_DEPTH, INITIAL_CANDLES, RECENT_TRADES } from "./trade.ts";
 
@@ -87,11 +83,7 @@ export type TradeActionResult =
   | ({ intent: string | undefined; order: null } & ActionFailure);
 
 /** The page's form posts, through the same service calls as the API's POST and DELETE. */
-export async function tradeAction(
-  services: Services,
-  user: { id: string; twoFactorEnabled: boolean },
-  form: FormData,
-): Promise<TradeActionResult> {
+export async function tradeAction(caller: Caller, form: FormData): Promise<TradeActionResult> {
   const field = (name: string) => {
     const value = form.get(name);
     return typeof value === "string" && value !== "" ? value : undefined;
@@ -99,7 +91,7 @@ export async function tradeAction(
   const intent = field("intent");
   try {
     if (intent === "cancel") {
-      return { intent, order: await cancelOrder(services, user.id, field("orderId") ?? ""), error: null };
+      return { intent, order: await cancelOrder(caller, field("orderId") ?? ""), error: null };
     }
     const key = field("key");
     if (!key || key.length > 100) {
@@ -110,14 +102,17 @@ export async function tradeAction(
       };
     }
     // The page's keys have their own namespace: never equal to a key an API client chose.
-    const order = await placeOrder(services, user, `page:${key}`, {
-      symbol: field("symbol"),
-      side: field("side"),
-      type: field("type"),
-      mode: field("mode"),
-      quantity: field("quantity"),
-      quoteAmount: field("quoteAmount"),
-      price: field("price"),
+    const order = await placeOrder(caller, {
+      clientKey: `page:${key}`,
+      body: {
+        symbol: field("symbol"),
+        side: field("side"),
+        type: field("type"),
+        mode: field("mode"),
+        quantity: field("quantity"),
+        quoteAmount: field("quoteAmount"),
+        price: field("price"),
+      },
     });
     return { intent: "place", order, error: null };
   } catch (error) {

@@ -3,29 +3,14 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
+import { emailSchema, passwordSchema, publicUser, signUp } from "../services/auth/accounts.ts";
 import {
-  changePassword,
-  emailSchema,
-  passwordSchema,
-  publicUser,
-  signUp,
-} from "../services/auth/accounts.ts";
-import {
-  authenticate,
   confirmTwoFactor,
-  recordLogin,
   signOutOtherSessions,
   signOutSession,
   turnOffTwoFactor,
 } from "../services/auth/flows.ts";
-import {
-  auditContextOf,
-  clientIp,
-  optionalAuth,
-  requireAuth,
-  requireFreshTotp,
-  requireUser,
-} from "../services/auth/guards.ts";
+import { auditContextOf, clientIp, optionalAuth, requireAuth, requireUser } from "../services/auth/guards.ts";
 import {
   clearedSessionCookie,
   cookieIsSecure,
@@ -34,7 +19,9 @@ import {
   rotateSession,
 } from "../services/auth/sessions.ts";
 import { assertTwoFactorOff, beginTotpSetup } from "../services/auth/two-factor.ts";
+import { changePassword, logIn } from "../use-cases/auth.ts";
 import { passwordExclusions } from "../waf/policy.ts";
+import { userCaller } from "./caller.ts";
 import { parseJsonBody } from "./validation.ts";
 
 const codeSchema = z.string().max(64);
@@ -91,10 +78,8 @@ export const authRoutes = defineRoutes([
     waf: { exclusions: passwordExclusions("password") },
     handler: async (c) => {
       const body = await parseJsonBody(c, loginBody);
-      const services = c.get("services");
-      const { user, method } = await authenticate(services, body, auditContextOf(c));
+      const { user } = await logIn(c.get("services"), auditContextOf(c), body);
       await startSession(c, user.id);
-      await recordLogin(services, user.id, method, auditContextOf(c));
       return c.json({ user: publicUser(user) }, 200);
     },
   },
@@ -116,9 +101,8 @@ export const authRoutes = defineRoutes([
     waf: { exclusions: passwordExclusions("currentPassword", "newPassword") },
     handler: async (c) => {
       const body = await parseJsonBody(c, passwordBody);
-      const { user, session } = await requireAuth(c);
-      if (user.twoFactorEnabled) await requireFreshTotp(c, user, body.totp, "password.change");
-      await changePassword(c.get("services"), user.id, body, session.id, auditContextOf(c));
+      const { session } = await requireAuth(c);
+      await changePassword(await userCaller(c), body, session.id);
       return c.body(null, 204);
     },
   },

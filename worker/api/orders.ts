@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
-import { requireUser } from "../services/auth/guards.ts";
 import { requireIdempotencyKey } from "../services/ledger/request.ts";
 import { cursorField } from "../services/paging/cursor.ts";
-import { cancelOrder, getOrder, listOrders, listTrades, placeOrder } from "../services/trading/service.ts";
 import { MAX_PAGE } from "../services/trading/store.ts";
+import { cancelOrder, myOrder, myOrders, myTrades, placeOrder } from "../use-cases/orders.ts";
+import { userCaller } from "./caller.ts";
 import { validate } from "./validation.ts";
 
 /**
@@ -45,11 +45,14 @@ export const orderRoutes = defineRoutes([
     routeClass: "authenticated",
     // Idempotent by key: the same key and order answer the first response again, one effect.
     handler: async (c) => {
-      const user = await requireUser(c);
+      const caller = await userCaller(c);
       const key = requireIdempotencyKey(c);
-      const order = await placeOrder(c.get("services"), user, `api:${key}`, await readJson(c.req.raw), {
-        onTiming: (header) => c.header("Server-Timing", header),
-      });
+      const body = await readJson(c.req.raw);
+      const order = await placeOrder(
+        caller,
+        { clientKey: `api:${key}`, body },
+        { onTiming: (header) => c.header("Server-Timing", header) },
+      );
       return c.json({ order }, 201);
     },
   },
@@ -58,9 +61,9 @@ export const orderRoutes = defineRoutes([
     path: "/orders",
     routeClass: "authenticated",
     handler: async (c) => {
-      const user = await requireUser(c);
+      const caller = await userCaller(c);
       const query = validate(ordersQuery, c.req.query());
-      const page = await listOrders(c.get("services"), user.id, {
+      const page = await myOrders(caller, {
         status: query.status ?? "all",
         limit: query.limit ?? DEFAULT_PAGE,
         cursor: query.cursor,
@@ -74,8 +77,7 @@ export const orderRoutes = defineRoutes([
     path: "/orders/:id",
     routeClass: "authenticated",
     handler: async (c) => {
-      const user = await requireUser(c);
-      const order = await getOrder(c.get("services"), user.id, c.req.param("id") ?? "");
+      const order = await myOrder(await userCaller(c), c.req.param("id") ?? "");
       return c.json({ order }, 200, { "Cache-Control": "no-store" });
     },
   },
@@ -86,8 +88,7 @@ export const orderRoutes = defineRoutes([
     // Releases exactly what the order still holds. Another user's order is a 404, a filled
     // one 409 order_not_open; cancelling a cancelled order answers it again.
     handler: async (c) => {
-      const user = await requireUser(c);
-      const order = await cancelOrder(c.get("services"), user.id, c.req.param("id") ?? "");
+      const order = await cancelOrder(await userCaller(c), c.req.param("id") ?? "");
       return c.json({ order }, 200);
     },
   },
@@ -96,9 +97,9 @@ export const orderRoutes = defineRoutes([
     path: "/trades",
     routeClass: "authenticated",
     handler: async (c) => {
-      const user = await requireUser(c);
+      const caller = await userCaller(c);
       const query = validate(tradesQuery, c.req.query());
-      const page = await listTrades(c.get("services"), user.id, {
+      const page = await myTrades(caller, {
         limit: query.limit ?? DEFAULT_PAGE,
         cursor: query.cursor,
         symbol: query.symbol,

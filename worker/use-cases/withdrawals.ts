@@ -38,7 +38,7 @@ export const withdrawalInput = z
     addressId: z.string().min(1).max(64),
     totp: codeField,
     /** The client's Idempotency-Key (the header on the API, a hidden field on the page). */
-    idempotencyKey: z.string().min(1).max(200),
+    idempotencyKey: z.string().min(1).max(300),
   })
   .superRefine(refineAmount);
 
