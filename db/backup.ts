@@ -11,13 +11,13 @@ import { expectedMigrationHead, MIGRATIONS_TABLE } from "./migrations.ts";
  * schema version, row counts, ledger totals per asset and book, the audit-chain head, and
  * the snapshot's SHA-256 (a corrupted file is caught before anything is restored).
  */
-export const SNAPSHOT_FORMAT = "coinhubx-snapshot-v1";
+const SNAPSHOT_FORMAT = "coinhubx-snapshot-v1";
 const PAGE_ROWS = 1_000;
 const MAX_PAGES_PER_TABLE = 100_000;
 
 type EncodedValue = null | string | { i: string } | { f: number } | { b: string };
 
-export interface SchemaObject {
+interface SchemaObject {
   type: "table" | "index" | "trigger" | "view";
   name: string;
   sql: string;
@@ -56,7 +56,7 @@ export function decode(value: EncodedValue): null | string | bigint | number | U
  * Tables that others reference come first, so rows restore in an order that satisfies
  * foreign keys without switching enforcement off.
  */
-export function orderByDependencies(schema: SchemaObject[]): SchemaObject[] {
+function orderByDependencies(schema: SchemaObject[]): SchemaObject[] {
   const tables = schema.filter((object) => object.type === "table");
   const names = new Set(tables.map((table) => table.name));
   const references = new Map(
@@ -203,7 +203,7 @@ export function latestSnapshot(directory: string): string | null {
   return latest ? join(directory, latest) : null;
 }
 
-export interface RestoreResult {
+interface RestoreResult {
   manifest: Manifest;
   problems: string[];
 }

@@ -6,7 +6,7 @@ import * as schema from "./schema/index.ts";
  * The only place a libSQL client is created. Callers (one per request, per Durable Object,
  * per script) create it and pass it down; nothing connects at import time.
  */
-export interface DatabaseOptions {
+interface DatabaseOptions {
   url: string;
   authToken?: string | undefined;
   timeoutMs?: number | undefined;

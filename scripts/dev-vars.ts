@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
  * Local secrets live in .dev.vars (git-ignored), generated on first `npm start`. Existing
  * values are kept; missing ones are added, so a newer checkout can add variables safely.
  */
-export const DEV_VARS_PATH = ".dev.vars";
+const DEV_VARS_PATH = ".dev.vars";
 
 export function parseDevVars(text: string): Record<string, string> {
   const vars: Record<string, string> = {};

@@ -5,7 +5,7 @@ import type { SecurityHeadersVariables } from "./middleware/security-headers/ind
 import type { SessionVariables } from "./middleware/session/index.ts";
 import type { Services } from "./services/context.ts";
 
-export type AppVariables = RequestIdVariables &
+type AppVariables = RequestIdVariables &
   RequestLogVariables &
   SessionVariables &
   SecurityHeadersVariables & {

@@ -28,7 +28,7 @@ import { flushMetrics } from "./services/metrics/flush.ts";
 import { isolateMetrics } from "./services/metrics/recorder.ts";
 import { PAGE_EXCLUSIONS } from "./waf/index.ts";
 
-export interface AppOptions {
+interface AppOptions {
   /** Everything that is not an API, ops or asset route: the Remix request handler. */
   pages?: (c: import("hono").Context<AppEnv>) => Promise<Response>;
 }

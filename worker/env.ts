@@ -8,7 +8,7 @@ const base64Key32 = z
   .string()
   .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64 encoded (44 characters)");
 
-export const configSchema = z.object({
+const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   MARKET_SOURCE: z.enum(["sim", "coingecko", "binance"]).default("sim"),

@@ -3,8 +3,8 @@
  * collects. Used by the Worker, the Durable Objects and Remix loaders alike, so every line
  * has the same shape. Values under keys that name secrets are replaced before printing.
  */
-export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFields = Record<string, unknown>;
+type LogLevel = "debug" | "info" | "warn" | "error";
+type LogFields = Record<string, unknown>;
 
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY =
@@ -47,7 +47,7 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-export type LogSink = (line: string) => void;
+type LogSink = (line: string) => void;
 
 // biome-ignore lint/suspicious/noConsole: the logger is the single place that writes to stdout.
 const defaultSink: LogSink = (line) => console.log(line);

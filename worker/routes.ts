@@ -1,4 +1,4 @@
-import type { Context, Handler } from "hono";
+import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import type { WafRouteOptions } from "./waf/types.ts";
 
@@ -9,7 +9,7 @@ import type { WafRouteOptions } from "./waf/types.ts";
 export const ROUTE_CLASSES = ["public", "authenticated", "ops", "static"] as const;
 export type RouteClass = (typeof ROUTE_CLASSES)[number];
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -45,5 +45,3 @@ export function accessFor(route: Pick<RouteDefinition, "routeClass" | "access">)
       return "anyone";
   }
 }
-
-export type AppContext = Context<AppEnv>;

@@ -26,7 +26,7 @@ type Statement = Database.Statement;
 
 export type HranaVersion = 2 | 3;
 
-export interface HranaServerOptions {
+interface HranaServerOptions {
   databasePath: string;
   streamIdleTimeoutMs?: number;
   busyTimeoutMs?: number;
@@ -60,12 +60,12 @@ function protocolError(message: string): HranaHttpError {
 // ---------------------------------------------------------------------------------------------
 // Wire types (JSON encoding)
 
-export interface WireError {
+interface WireError {
   message: string;
   code: string;
 }
 
-export type WireValue =
+type WireValue =
   | { type: "null" }
   | { type: "integer"; value: string }
   | { type: "float"; value: number }
@@ -77,7 +77,7 @@ interface WireCol {
   decltype: string | null;
 }
 
-export interface WireStmtResult {
+interface WireStmtResult {
   cols: WireCol[];
   rows: WireValue[][];
   affected_row_count: number;
@@ -109,24 +109,22 @@ type WireStreamResponse =
   | { type: "close_sql" }
   | { type: "get_autocommit"; is_autocommit: boolean };
 
-export type WireStreamResult =
-  | { type: "ok"; response: WireStreamResponse }
-  | { type: "error"; error: WireError };
+type WireStreamResult = { type: "ok"; response: WireStreamResponse } | { type: "error"; error: WireError };
 
-export interface WirePipelineResponse {
+interface WirePipelineResponse {
   baton: string | null;
   base_url: string | null;
   results: WireStreamResult[];
 }
 
-export type WireCursorEntry =
+type WireCursorEntry =
   | { type: "step_begin"; step: number; cols: WireCol[] }
   | { type: "step_end"; affected_row_count: number; last_insert_rowid: string | null }
   | { type: "step_error"; step: number; error: WireError }
   | { type: "row"; row: WireValue[] }
   | { type: "error"; error: WireError };
 
-export interface CursorResponse {
+interface CursorResponse {
   head: { baton: string | null; base_url: string | null };
   entries: WireCursorEntry[];
 }
@@ -351,7 +349,7 @@ function tokenClass(sql: string, t: Token): number {
 }
 
 /** Splits SQL text into statements, dropping empty ones (bare semicolons, comments). */
-export function splitStatements(sql: string): string[] {
+function splitStatements(sql: string): string[] {
   const tokens = tokenize(sql);
   const out: string[] = [];
   let state = 0;

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { HranaHttpError, HranaServer, type HranaVersion } from "./hrana.ts";
 
-export interface LibsqlServerOptions {
+interface LibsqlServerOptions {
   host?: string;
   port?: number;
   databasePath: string;
@@ -26,8 +26,8 @@ export interface LibsqlServer {
   close(): Promise<void>;
 }
 
-export const SERVER_NAME = "coinhubx-libsql-local";
-export const SERVER_VERSION = "0.1.0";
+const SERVER_NAME = "coinhubx-libsql-local";
+const SERVER_VERSION = "0.1.0";
 
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 

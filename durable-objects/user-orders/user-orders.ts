@@ -34,7 +34,7 @@ import {
  * Nothing here is the source of truth: orders and withdrawals live in libSQL and money in the
  * UserLedger. An eviction loses nothing; the alarm (or the next call) resumes what was pending.
  */
-export const CHECK_INTERVAL_MS = 1_000;
+const CHECK_INTERVAL_MS = 1_000;
 /**
  * Every call that may leave something pending arms the alarm before it acts (write-ahead for
  * the schedule): if the object is evicted mid-call, the alarm still comes and finishes the

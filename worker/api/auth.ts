@@ -46,7 +46,7 @@ const passwordBody = z.object({
 });
 
 /** Starts a fresh session (rotating away any session the request came with) and sets the cookie. */
-export async function startSession(c: Context<AppEnv>, userId: string) {
+async function startSession(c: Context<AppEnv>, userId: string) {
   const previous = await optionalAuth(c);
   const { cookie, session } = await rotateSession(c.get("services"), {
     previousSessionId: previous?.session.id ?? null,

@@ -8,7 +8,7 @@ import { MAX_ENTRIES_PAGE } from "../services/ledger/store.ts";
 import { cursorField, entryCursor } from "../services/paging/cursor.ts";
 import { validate } from "./validation.ts";
 
-export const DEFAULT_ENTRIES_PAGE = 50;
+const DEFAULT_ENTRIES_PAGE = 50;
 
 const entriesQuery = z.object({
   mode: z.enum(BOOKS, { message: "must be live or paper" }).optional(),

@@ -7,7 +7,7 @@ import { sha256Hex } from "./auth/crypto.ts";
  * that could carry tokens; user ids are hashed. Every message is scrubbed once more in
  * beforeSend for anything that looks like a secret.
  */
-export interface SentryOptions {
+interface SentryOptions {
   dsn: string | undefined;
   release: string;
   environment: string;
@@ -20,7 +20,7 @@ const ALLOWED_HEADERS = ["user-agent", "content-type", "accept", "x-request-id",
 const SECRET_PATTERN =
   /(bearer\s+)[A-Za-z0-9._~+/=-]+|((?:password|secret|token|totp|code|api[_-]?key)["']?\s*[:=]\s*["']?)[^"'\s,&}]+/gi;
 
-export function scrubText(text: string): string {
+function scrubText(text: string): string {
   return text.replace(SECRET_PATTERN, (_match, bearer: string | undefined, key: string | undefined) =>
     bearer ? `${bearer}[redacted]` : `${key}[redacted]`,
   );

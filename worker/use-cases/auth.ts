@@ -16,7 +16,7 @@ import { type Caller, freshCode, signedIn } from "./caller.ts";
  * (TOTP replay guard and throttling, recovery codes), and the audit of the outcome.
  */
 
-export type LoginMethod = "password" | "password+totp" | "recovery_code";
+type LoginMethod = "password" | "password+totp" | "recovery_code";
 
 /** One step: password and, when 2FA is on, the code. The caller starts the session after. */
 export async function logIn(

@@ -48,7 +48,7 @@ export const operatorActionInput = z.object({
 });
 
 export const OPERATOR_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
-export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 
 export const withdrawalStatusQuery = z.object({ status: z.enum(WITHDRAWAL_STATUSES).optional() });
 

@@ -222,7 +222,7 @@ export function stripSqlComments(value: string): string {
   return parts.join("");
 }
 
-export interface Normalised {
+interface Normalised {
   /** Decoded, case preserved. */
   decoded: string;
   /** Decoded, lower-case, whitespace collapsed, letters outside ASCII masked (see below). */

@@ -65,7 +65,7 @@ export function mergePolicy(overrides: Partial<Record<RouteClass, Partial<WafCla
   return policy;
 }
 
-export interface EnvironmentModes {
+interface EnvironmentModes {
   modes: Partial<Record<RouteClass, WafMode>>;
   /** Set when WAF_MODE could not be read; the defaults then stay in force. */
   problem?: string;

@@ -68,7 +68,7 @@ interface RuleBase {
   description: string;
 }
 
-export interface PatternRule extends RuleBase {
+interface PatternRule extends RuleBase {
   kind: "pattern";
   targets: number;
   /**
@@ -88,7 +88,7 @@ export interface PatternRule extends RuleBase {
   tokens?: boolean;
 }
 
-export interface CheckRule extends RuleBase {
+interface CheckRule extends RuleBase {
   kind: "check";
   targets: number;
   /** As for patterns: the check runs only when the text contains one of these characters. */

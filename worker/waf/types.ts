@@ -84,7 +84,7 @@ export interface WafFindings {
   matches: WafMatch[];
 }
 
-export type WafAction = "pass" | "monitor" | "block";
+type WafAction = "pass" | "monitor" | "block";
 
 export interface WafVerdict extends WafFindings {
   action: WafAction;

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 
 export type RequestIdVariables = { requestId: string };
 
-export interface RequestIdOptions {
+interface RequestIdOptions {
   headerName?: string;
   /** Incoming ids are accepted only when they look like ids, so they are safe to log and echo. */
   pattern?: RegExp;

@@ -10,7 +10,7 @@ export type RequestLogVariables = {
   logFields: Record<string, unknown>;
 };
 
-export interface RequestSummary {
+interface RequestSummary {
   method: string;
   route: string;
   routeClass: RouteClass;
@@ -18,7 +18,7 @@ export interface RequestSummary {
   durationMs: number;
 }
 
-export interface RequestLogOptions {
+interface RequestLogOptions {
   loggerFor: (c: Parameters<MiddlewareHandler>[0]) => Logger;
   /** Called once per request after the line is written (metrics hook). */
   onComplete?: (c: Parameters<MiddlewareHandler>[0], summary: RequestSummary) => void;

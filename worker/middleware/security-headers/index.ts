@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 
 export type SecurityHeadersVariables = { cspNonce: string };
 
-export interface SecurityHeadersOptions {
+interface SecurityHeadersOptions {
   /** HSTS only where the site is served over HTTPS (never on localhost): a flag or a rule per URL. */
   strictTransportSecurity?: boolean | ((url: URL) => boolean);
 }

@@ -17,7 +17,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * user-typed navigation); otherwise refuse. Requests without a session cookie carry no
  * ambient authority, so they pass (they are unauthenticated anyway).
  */
-export function isSameOriginRequest(request: Request): boolean {
+function isSameOriginRequest(request: Request): boolean {
   const origin = request.headers.get("Origin");
   const siteOrigin = new URL(request.url).origin;
   if (origin !== null) return origin === siteOrigin;

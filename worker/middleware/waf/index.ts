@@ -17,7 +17,7 @@ import {
 } from "../../waf/index.ts";
 
 /** What the WAF reads from the context (set by the request-id and request-log middleware). */
-export type WafContextVariables = { logFields: Record<string, unknown>; logger: Logger; requestId: string };
+type WafContextVariables = { logFields: Record<string, unknown>; logger: Logger; requestId: string };
 
 export interface WafOptions {
   /** The class the route declares; its mode and threshold apply. */

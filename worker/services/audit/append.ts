@@ -10,7 +10,7 @@ import { sha256Hex } from "../auth/crypto.ts";
 export const GENESIS_HASH = "0".repeat(64);
 const MAX_APPEND_ATTEMPTS = 8;
 
-export interface AuditEvent {
+interface AuditEvent {
   event: string;
   outcome: "success" | "failure" | "info";
   actor: string;
@@ -26,7 +26,7 @@ export interface ChainHead {
   hash: string;
 }
 
-export async function readChainHead(client: Client): Promise<ChainHead> {
+async function readChainHead(client: Client): Promise<ChainHead> {
   const result = await client.execute("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1");
   const row = result.rows[0];
   return row
@@ -58,7 +58,7 @@ function canonicalContent(row: {
   ]);
 }
 
-export async function rowHash(previousHash: string, content: string): Promise<string> {
+async function rowHash(previousHash: string, content: string): Promise<string> {
   return sha256Hex(`${previousHash}\n${content}`);
 }
 
@@ -113,7 +113,7 @@ export async function appendAudit(client: Client, event: AuditEvent): Promise<vo
   }
 }
 
-export interface ChainVerification {
+interface ChainVerification {
   ok: boolean;
   rows: number;
   head: string;

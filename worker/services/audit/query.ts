@@ -1,6 +1,6 @@
 import type { Client } from "../../../db/client.ts";
 
-export interface SecurityEvent {
+interface SecurityEvent {
   at: string;
   event: string;
   outcome: string;

@@ -1,6 +1,6 @@
 import type { Client } from "../../../db/client.ts";
 
-export interface AuditRowView {
+interface AuditRowView {
   sequence: number;
   at: string;
   event: string;

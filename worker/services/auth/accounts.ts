@@ -12,7 +12,7 @@ import { revokeOtherSessions } from "./sessions.ts";
 import { SECURITY_CHANGE_LOCK_MS } from "./two-factor.ts";
 
 export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 128;
+const PASSWORD_MAX_LENGTH = 128;
 
 export const emailSchema = z
   .string()

@@ -20,7 +20,7 @@ import {
  * The auth flows, shared by the JSON API and the Remix pages so both behave identically.
  * They take services, not a request: callers own cookies and responses.
  */
-export interface SecondFactor {
+interface SecondFactor {
   totp?: string | undefined;
   recoveryCode?: string | undefined;
 }

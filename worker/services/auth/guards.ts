@@ -92,35 +92,7 @@ export function auditContextOf(c: Context<AppEnv>): { requestId: string; ipAddre
   return { requestId: c.get("requestId"), ipAddress: clientIp(c) };
 }
 
-/**
- * Step-up: the request must carry a current TOTP code, never used before by this user.
- * Used for withdrawals, new withdrawal addresses, LIVE bot actions and disabling 2FA.
- */
-export async function requireFreshTotp(
-  c: Context<AppEnv>,
-  user: Pick<AuthenticatedUser, "id" | "twoFactorEnabled">,
-  code: unknown,
-  action: string,
-): Promise<void> {
-  requireTwoFactorEnabled(user);
-  if (code === undefined || code === null || code === "") {
-    throw new ApiError(403, "totp_required", "Enter the current code from your authenticator app.");
-  }
-  await verifyTotpForUser(c, user.id, typeof code === "string" ? code : "", action);
-}
-
-/** Verifies a code against the user's active secret through their Durable Object. */
-export async function verifyTotpForUser(
-  c: Context<AppEnv>,
-  userId: string,
-  code: string,
-  action: string,
-  failureStatus: 401 | 403 = 403,
-): Promise<void> {
-  await verifyTotpCode(c.get("services"), { userId, code, action, ipAddress: clientIp(c), failureStatus });
-}
-
-/** The same check for callers without a Hono context (Remix actions). */
+/** Verifies a code against the user's active secret through their Durable Object (the use cases call it). */
 export async function verifyTotpCode(
   services: Services,
   input: { userId: string; code: string; action: string; ipAddress: string; failureStatus?: 401 | 403 },

@@ -37,7 +37,7 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-export interface PasswordCheck {
+interface PasswordCheck {
   ok: boolean;
   /** True when the stored hash uses older parameters and should be replaced. */
   needsRehash: boolean;

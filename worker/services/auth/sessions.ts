@@ -10,13 +10,13 @@ import { randomToken, sha256Hex } from "./crypto.ts";
  * period or an absolute lifetime, whichever comes first, and can be listed and revoked.
  */
 export const SESSION_COOKIE = "chx_session";
-export const SESSION_IDLE_MS = 2 * 60 * 60_000;
-export const SESSION_ABSOLUTE_MS = 7 * 24 * 60 * 60_000;
+const SESSION_IDLE_MS = 2 * 60 * 60_000;
+const SESSION_ABSOLUTE_MS = 7 * 24 * 60 * 60_000;
 /** Writing last_seen on every request would make every read a write; once a minute is enough. */
 const TOUCH_INTERVAL_MS = 60_000;
 const MAX_SESSIONS_LISTED = 50;
 
-export interface ClientInfo {
+interface ClientInfo {
   userAgent: string;
   ipAddress: string;
 }
@@ -26,7 +26,7 @@ export interface AuthState {
   session: Session;
 }
 
-export async function createSession(
+async function createSession(
   services: Services,
   userId: string,
   client: ClientInfo,

@@ -5,8 +5,8 @@ import { generateSecret, generateURI, verify } from "otplib";
  * app supports. A code is accepted for the current step ±1 (clock drift); whether that step
  * was already used is decided atomically by the user's Durable Object, not here.
  */
-export const TOTP_PERIOD_SECONDS = 30;
-export const TOTP_ISSUER = "CoinHubX";
+const TOTP_PERIOD_SECONDS = 30;
+const TOTP_ISSUER = "CoinHubX";
 /** 20 bytes = 160 bits, the RFC 4226 recommendation, from the platform CSPRNG. */
 const SECRET_BYTES = 20;
 
@@ -18,7 +18,7 @@ export function totpUri(secret: string, accountName: string): string {
   return generateURI({ issuer: TOTP_ISSUER, label: accountName, secret, period: TOTP_PERIOD_SECONDS });
 }
 
-export const TOTP_CODE_PATTERN = /^\d{6}$/;
+const TOTP_CODE_PATTERN = /^\d{6}$/;
 
 /** The time step a code matches (current ±1), or null. */
 export async function matchTotpStep(secret: string, code: string, nowMs: number): Promise<number | null> {

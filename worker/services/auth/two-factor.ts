@@ -7,7 +7,7 @@ import type { Services } from "../context.ts";
 import { seal, sha256Hex, unseal } from "./crypto.ts";
 import { createTotpSecret, totpUri } from "./totp.ts";
 
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 /** Withdrawals stay locked this long after a password or 2FA change (account-takeover window). */
 export const SECURITY_CHANGE_LOCK_MS = 24 * 60 * 60_000;
 
@@ -43,7 +43,7 @@ export async function beginTotpSetup(services: Services, user: { id: string; ema
 }
 
 /** Recovery codes: 10 random groups, shown once; only their hashes are stored. */
-export function normaliseRecoveryCode(code: string): string {
+function normaliseRecoveryCode(code: string): string {
   return code.trim().toLowerCase().replace(/[\s-]/g, "");
 }
 

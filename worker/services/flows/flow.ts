@@ -29,8 +29,8 @@ export function invariant(condition: unknown, message: string | (() => string)):
 }
 
 /** First retry after a failed step; doubles per attempt up to the cap. */
-export const FIRST_RETRY_MS = 1_000;
-export const MAX_RETRY_MS = 5 * 60_000;
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 5 * 60_000;
 /** Items one alarm resumes at most (bounds one alarm's work; the rest wait for the next). */
 export const MAX_RESUMED_PER_ALARM = 50;
 
@@ -39,12 +39,6 @@ export function retryDelayMs(attempts: number): number {
   const exponent = Math.min(Math.max(attempts - 1, 0), 20);
   return Math.min(FIRST_RETRY_MS * 2 ** exponent, MAX_RETRY_MS);
 }
-
-/** What happened to one item when its owner tried to finish it. */
-export type ResumeResult =
-  | { kind: "done" }
-  | { kind: "retry"; atMs: number; error: unknown }
-  | { kind: "halted"; reason: string };
 
 /** Where halted items are reported: the owning object wires log, Sentry, metric and audit. */
 export type HaltReporter = (halt: {

@@ -35,7 +35,7 @@ export function isVenue(value: unknown): value is Venue {
   return typeof value === "string" && Object.hasOwn(VENUES, value);
 }
 
-export const SYSTEM_ACCOUNT_NAMES = [
+const SYSTEM_ACCOUNT_NAMES = [
   "faucet",
   "deposit_gateway",
   "withdrawal_clearing",
@@ -50,9 +50,9 @@ export function isAccountIdentifier(value: unknown): value is string {
   return typeof value === "string" && IDENTIFIER_PATTERN.test(value);
 }
 
-export type UserAccountKind = "available" | "locked" | { botId: string };
+type UserAccountKind = "available" | "locked" | { botId: string };
 
-export type ParsedAccount =
+type ParsedAccount =
   | { owner: "user"; userId: string; book: Book; kind: "available" | "locked" }
   | { owner: "user"; userId: string; book: Book; kind: "bot"; botId: string }
   | { owner: "system"; book: Book; name: string };
@@ -116,10 +116,4 @@ export function parseAccount(account: string): ParsedAccount | undefined {
     }
   }
   return undefined;
-}
-
-export function bookOfAccount(account: string): Book {
-  const parsed = parseAccount(account);
-  assert(parsed !== undefined, `malformed account ${JSON.stringify(account)}`);
-  return parsed.book;
 }

@@ -12,7 +12,7 @@ export const MAX_AMOUNT_TEXT_LENGTH = 40;
 // Digits only, no sign, no exponent, no leading zeros ("007"), no bare or trailing point.
 const DECIMAL_PATTERN = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 
-export type AmountProblem =
+type AmountProblem =
   | "not_a_string"
   | "empty"
   | "too_long"
@@ -21,11 +21,11 @@ export type AmountProblem =
   | "zero"
   | "too_large";
 
-export type ParsedAmount =
+type ParsedAmount =
   | { ok: true; amountMinor: bigint }
   | { ok: false; problem: AmountProblem; message: string };
 
-export interface ParseAmountOptions {
+interface ParseAmountOptions {
   /** Zero makes sense for a few fields (a fee of nothing); for a movement it does not. */
   allowZero?: boolean;
 }

@@ -26,7 +26,7 @@
 export const ASSET_CODES = ["GBP", "USDT", "BTC", "ETH", "SOL"] as const;
 export type AssetCode = (typeof ASSET_CODES)[number];
 
-export interface AssetDefinition {
+interface AssetDefinition {
   code: AssetCode;
   name: string;
   /** Decimal places of the minor unit: an amount of 1 minor unit is 10^-scale of the asset. */

@@ -27,7 +27,7 @@ import type { EntryQuery, EntryView } from "./store.ts";
  * retryable (the object was reset or moved) is retried with a fresh stub, which is safe
  * because every movement carries its idempotency key.
  */
-export const MAX_RPC_ATTEMPTS = 3;
+const MAX_RPC_ATTEMPTS = 3;
 
 type UserLedgerStub = DurableObjectStub<
   import("../../../durable-objects/user-ledger/user-ledger.ts").UserLedger

@@ -164,7 +164,7 @@ export function failure(
   return { ok: false, error: fields ? { status, code, message, fields } : { status, code, message } };
 }
 
-export const MAX_REFERENCE_LENGTH = 255;
+const MAX_REFERENCE_LENGTH = 255;
 
 /**
  * Shape checks for commands arriving over RPC. The route layer has already validated client

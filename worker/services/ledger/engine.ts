@@ -40,19 +40,19 @@ import { type LedgerDatabase, loadState, movementStatements, type StoredEntry } 
  * entry and is answered as a replay, so an uncertain write is never applied twice.
  */
 
-export const MAX_GROUP_SIZE = 32;
-export const MAX_QUEUE_LENGTH = 4_096;
-export const MAX_ATTEMPTS = 4;
+const MAX_GROUP_SIZE = 32;
+const MAX_QUEUE_LENGTH = 4_096;
+const MAX_ATTEMPTS = 4;
 const RETRY_BACKOFF_MS = [0, 15, 60, 200] as const;
 /**
  * The audit log is one global hash chain, so audited movements of different users race for
  * its next sequence number; losing that race is normal under load, not a fault. It is retried
  * apart from MAX_ATTEMPTS, with a small random pause so racing writers spread out.
  */
-export const MAX_AUDIT_RACES = 32;
+const MAX_AUDIT_RACES = 32;
 const AUDIT_RACE_JITTER_MS = 8;
 
-export interface EngineOptions {
+interface EngineOptions {
   database: LedgerDatabase;
   config: LedgerConfig;
   logger?: Logger | undefined;

@@ -11,7 +11,7 @@ import { assert } from "./assets.ts";
  */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 320;
 
-export type KeyScope = { kind: "user"; userId: string } | { kind: "ops" };
+type KeyScope = { kind: "user"; userId: string } | { kind: "ops" };
 
 export async function entryIdFor(scope: KeyScope, idempotencyKey: string): Promise<string> {
   assert(
@@ -28,7 +28,7 @@ export async function requestHashOf(request: unknown): Promise<string> {
   return sha256Hex(canonicalJson(request));
 }
 
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(normalise(value, 0));
 }
 

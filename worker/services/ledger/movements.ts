@@ -52,7 +52,7 @@ export interface WalletView {
   allocated: string;
 }
 
-export interface HoldView {
+interface HoldView {
   id: string;
   asset: AssetCode;
   amount: string;
@@ -70,7 +70,7 @@ export interface LedgerReceipt {
   hold: HoldView | null;
 }
 
-export interface AuditEventInput {
+interface AuditEventInput {
   event: string;
   outcome: "success";
   actor: string;
@@ -104,7 +104,7 @@ export interface PlanContext {
   paperDepositDailyCapGbpMinor: bigint;
 }
 
-export type PlanOutcome = { ok: true; movement: Movement } | { ok: false; error: LedgerFailure };
+type PlanOutcome = { ok: true; movement: Movement } | { ok: false; error: LedgerFailure };
 
 export function emptyState(userId: string): LedgerState {
   return { userId, balances: new Map(), holds: new Map(), paperDepositedTodayGbpMinor: 0n };
@@ -118,7 +118,7 @@ function balanceOf(state: LedgerState, account: string, asset: AssetCode): bigin
   return state.balances.get(balanceKey(account, asset)) ?? 0n;
 }
 
-export function walletView(state: LedgerState, book: Book, asset: AssetCode): WalletView {
+function walletView(state: LedgerState, book: Book, asset: AssetCode): WalletView {
   const available = balanceOf(state, userAccount(state.userId, book, "available"), asset);
   const locked = balanceOf(state, userAccount(state.userId, book, "locked"), asset);
   let allocated = 0n;

@@ -33,7 +33,7 @@ export interface ReconcileReport {
 const OFFENDERS_SHOWN = 5;
 const SPLIT = 1_000_000_000n;
 /** A step in flight longer than this was not resumed: its owner's alarm is not running. */
-export const DEFAULT_STUCK_AFTER_MS = 5 * 60_000;
+const DEFAULT_STUCK_AFTER_MS = 5 * 60_000;
 
 /** The checks that read the flows' records as well as the ledger (see HOLD_OWNERS). */
 export const FLOW_CHECKS = ["holds_owned", "finished_flows_released", "no_stuck_steps"] as const;
@@ -57,7 +57,7 @@ interface HoldOwner {
  * Which flow owns each kind of hold, and when that flow is live or finished. A new kind of hold
  * (bots) is one more entry here; until it exists, an open hold of any other kind is an offender.
  */
-export const HOLD_OWNERS = {
+const HOLD_OWNERS = {
   order: {
     table: "orders",
     holdIdColumn: "id",
@@ -75,7 +75,7 @@ export const HOLD_OWNERS = {
 const OWNER_KINDS = Object.keys(HOLD_OWNERS) as (keyof typeof HOLD_OWNERS)[];
 const ownedKinds = OWNER_KINDS.map((kind) => `'${kind}'`).join(", ");
 
-export const APPEND_ONLY_TRIGGERS = [
+const APPEND_ONLY_TRIGGERS = [
   "ledger_entries_no_update",
   "ledger_entries_no_delete",
   "ledger_postings_no_update",
@@ -204,7 +204,7 @@ const QUERIES = {
 
 type QueryName = keyof typeof QUERIES;
 
-export interface ReconcileOptions {
+interface ReconcileOptions {
   auditPageSize?: number;
   /** The time the report is taken at (Unix ms); tests pass their own. */
   nowMs?: number;

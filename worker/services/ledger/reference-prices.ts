@@ -7,7 +7,7 @@ import { type AssetCode, assert, unitMinor } from "./assets.ts";
  * the markets issue replaces this table with prices from the market data service. Nothing
  * that moves money at a price (orders, fills) may ever read it.
  */
-export const FIXED_REFERENCE_PRICES_GBP: Readonly<Record<AssetCode, string>> = {
+const FIXED_REFERENCE_PRICES_GBP: Readonly<Record<AssetCode, string>> = {
   GBP: "1.00",
   USDT: "0.80",
   BTC: "50000.00",

@@ -33,7 +33,7 @@ export interface StoredEntry {
   receipt: LedgerReceipt;
 }
 
-export interface LoadRequest {
+interface LoadRequest {
   userId: string;
   entryIds: readonly string[];
   holdIds: readonly string[];
@@ -43,7 +43,7 @@ export interface LoadRequest {
   needsAuditHead: boolean;
 }
 
-export interface Loaded {
+interface Loaded {
   state: LedgerState;
   entries: Map<string, StoredEntry>;
   auditHead: ChainHead | null;

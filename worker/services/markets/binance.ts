@@ -34,14 +34,14 @@ import {
  * (rounded down: a statistic is never overstated).
  */
 
-export const BINANCE_BASE_URL = "https://api.binance.com";
+const BINANCE_BASE_URL = "https://api.binance.com";
 
 /** Depth limits Binance accepts; we ask for the smallest that covers the request. */
 const DEPTH_LIMITS = [5, 10, 20, 50, 100] as const;
 
 const FRESH_MS = { tickers: 2_000, klines: 5_000, depth: 1_000, trades: 1_000, exchangeInfo: 3_600_000 };
 
-export interface BinanceOptions extends UpstreamOptions {
+interface BinanceOptions extends UpstreamOptions {
   baseUrl?: string;
   /** Answers for symbols Binance does not list. */
   fallback?: MarketDataSource;

@@ -39,13 +39,13 @@ import type {
  * market's shape anchored to the CoinGecko price (anchored.ts), marked `synthetic`.
  */
 
-export const COINGECKO_BASE_URL = "https://api.coingecko.com/api/v3";
+const COINGECKO_BASE_URL = "https://api.coingecko.com/api/v3";
 
 const COIN_IDS = { BTC: "bitcoin", ETH: "ethereum", SOL: "solana", USDT: "tether" } as const;
 type CoinAsset = keyof typeof COIN_IDS;
 const FRESH_MS = 30_000;
 
-export interface CoinGeckoOptions extends UpstreamOptions {
+interface CoinGeckoOptions extends UpstreamOptions {
   baseUrl?: string;
   /** Demo API key (header x-cg-demo-api-key); optional on the public API. */
   apiKey?: string;

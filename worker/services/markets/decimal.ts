@@ -11,7 +11,7 @@
 /** Digits only: no sign, exponent, spaces, leading zeros ("007") or bare point. */
 const DECIMAL_PATTERN = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 /** Longer text is refused before any other work; no market value needs more. */
-export const MAX_DECIMAL_TEXT_LENGTH = 40;
+const MAX_DECIMAL_TEXT_LENGTH = 40;
 
 /** An exact decimal: `digits / 10^scale`. */
 export interface ExactDecimal {

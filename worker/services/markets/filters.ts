@@ -34,12 +34,12 @@ import { type MarketDefinition, requireMarket } from "./symbols.ts";
  * quoteAmount, a price on a market order) is not a filter question: 400 `invalid_request`.
  */
 
-export const ORDER_SIDES = ["buy", "sell"] as const;
-export const ORDER_TYPES = ["market", "limit"] as const;
+const ORDER_SIDES = ["buy", "sell"] as const;
+const ORDER_TYPES = ["market", "limit"] as const;
 export type OrderSide = (typeof ORDER_SIDES)[number];
 export type OrderType = (typeof ORDER_TYPES)[number];
 
-export type FilterRule =
+type FilterRule =
   | "tick_size"
   | "min_price"
   | "max_price"
@@ -58,7 +58,7 @@ export interface OrderFilterInput {
   price?: unknown;
 }
 
-export interface FilterContext {
+interface FilterContext {
   /**
    * The market's reference price now (last or mid), in quote minor units. Needed for the
    * percent-price band and for the notional of a market order sized by quantity; without it
@@ -102,7 +102,7 @@ export class FilterFailure extends ApiError {
   }
 }
 
-export type FilterCheck = { ok: true; order: FilteredOrder } | { ok: false; error: ApiError };
+type FilterCheck = { ok: true; order: FilteredOrder } | { ok: false; error: ApiError };
 
 /** Checks an order against its market's filters; never throws for bad input, returns the error. */
 export function checkOrderFilters(

@@ -134,7 +134,7 @@ function toUpstreamError(name: string, error: unknown): UpstreamError {
   return new UpstreamError(`${name}: ${error instanceof Error ? error.message : "request failed"}`, true);
 }
 
-export interface CachedAnswer<T> {
+interface CachedAnswer<T> {
   value: T;
   fetchedAtMs: number;
   stale: boolean;

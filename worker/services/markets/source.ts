@@ -5,7 +5,7 @@ import type { FetchLike } from "./http.ts";
 import { SimulatedMarket } from "./sim/market.ts";
 import type { MarketDataSource, MarketSourceName } from "./types.ts";
 
-export interface MarketSourceOptions {
+interface MarketSourceOptions {
   fetch?: FetchLike;
   seed?: string | number;
   clock?: () => number;

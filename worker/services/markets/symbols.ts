@@ -32,7 +32,7 @@ export const MARKET_SYMBOLS = [
 ] as const;
 export type MarketSymbol = (typeof MARKET_SYMBOLS)[number];
 
-export interface MarketFilters {
+interface MarketFilters {
   /** PRICE_FILTER: limit prices are multiples of the tick, within [min, max]. Quote minor units. */
   tickSizeMinor: bigint;
   minPriceMinor: bigint;
@@ -138,10 +138,6 @@ export const MARKETS: Readonly<Record<MarketSymbol, MarketDefinition>> = {
 
 export function isMarketSymbol(value: unknown): value is MarketSymbol {
   return typeof value === "string" && (MARKET_SYMBOLS as readonly string[]).includes(value);
-}
-
-export function marketDefinition(symbol: MarketSymbol): MarketDefinition {
-  return MARKETS[symbol];
 }
 
 /** For route params and order bodies: an unlisted symbol is a 404 `unknown_symbol`. */

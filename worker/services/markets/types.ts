@@ -6,7 +6,7 @@ import type { MarketSymbol } from "./symbols.ts";
  * milliseconds. Formatting to decimal strings happens once, in view.ts.
  */
 
-export const MARKET_SOURCE_NAMES = ["sim", "coingecko", "binance"] as const;
+const MARKET_SOURCE_NAMES = ["sim", "coingecko", "binance"] as const;
 export type MarketSourceName = (typeof MARKET_SOURCE_NAMES)[number];
 
 export const CANDLE_INTERVALS = ["1m", "5m", "1h", "1d"] as const;
@@ -19,7 +19,7 @@ export const CANDLE_INTERVAL_SECONDS: Readonly<Record<CandleInterval, number>> =
 };
 
 /** Where the numbers came from and whether they are the latest we could get. */
-export interface Provenance {
+interface Provenance {
   /** The source that produced the numbers (a composed source names the one that answered). */
   source: MarketSourceName;
   /** When the numbers were true (for a cached upstream answer: when it was fetched). */

@@ -15,11 +15,11 @@ export function formatPrice(symbol: MarketSymbol, priceMinor: bigint): string {
   return formatMinor(priceMinor, ASSETS[market.quote].scale, market.priceDecimals);
 }
 
-export function formatQuantity(symbol: MarketSymbol, quantityMinor: bigint): string {
+function formatQuantity(symbol: MarketSymbol, quantityMinor: bigint): string {
   return formatMinor(quantityMinor, ASSETS[MARKETS[symbol].base].scale);
 }
 
-export function formatQuote(symbol: MarketSymbol, amountMinor: bigint): string {
+function formatQuote(symbol: MarketSymbol, amountMinor: bigint): string {
   return formatMinor(amountMinor, ASSETS[MARKETS[symbol].quote].scale);
 }
 

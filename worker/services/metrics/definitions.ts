@@ -2,7 +2,7 @@
  * Every metric the platform exports, in one place: name, type, help and (histograms) bucket
  * bounds. Recording an undeclared metric throws in tests, so the list stays the truth.
  */
-export type MetricType = "counter" | "histogram" | "gauge";
+type MetricType = "counter" | "histogram" | "gauge";
 
 export interface MetricDefinition {
   type: MetricType;

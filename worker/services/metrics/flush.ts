@@ -1,7 +1,7 @@
 import type { Bindings } from "../../env.ts";
 import { isolateMetrics, type MetricsRecorder } from "./recorder.ts";
 
-export const METRICS_OBJECT_NAME = "global";
+const METRICS_OBJECT_NAME = "global";
 
 export function metricsStub(env: Bindings) {
   return env.METRICS.get(env.METRICS.idFromName(METRICS_OBJECT_NAME));

@@ -17,7 +17,7 @@ import { ApiError } from "../../errors.ts";
  * a forged one reveals nothing. Version 1 (`t1:<ms>`, `e1:<sequence>`) had no tie-breaker.
  */
 
-export const CURSOR_VERSION = 2;
+const CURSOR_VERSION = 2;
 /** Above the longest cursor this module writes (about 230 characters, for a 100-character id). */
 export const MAX_CURSOR_LENGTH = 256;
 
@@ -33,7 +33,7 @@ export interface CreatedKey {
 }
 
 /** A ledger entry's place: its per-user sequence number (unique and increasing). */
-export interface SequenceKey {
+interface SequenceKey {
   sequence: number;
 }
 
@@ -73,7 +73,7 @@ export const orderCursor: CursorCodec<CreatedKey> = keysetCursor("orders", creat
 export const tradeCursor: CursorCodec<CreatedKey> = keysetCursor("trades", createdKeySchema);
 export const entryCursor: CursorCodec<SequenceKey> = keysetCursor("entries", sequenceKeySchema);
 
-export function invalidCursor(): ApiError {
+function invalidCursor(): ApiError {
   return new ApiError(400, "invalid_request", "The cursor is not valid.", {
     fields: { cursor: INVALID_CURSOR },
   });
@@ -94,7 +94,7 @@ export function isAfter(row: CreatedKey, cursor: CreatedKey): boolean {
   );
 }
 
-export interface CreatedColumns {
+interface CreatedColumns {
   createdAtMs: Column;
   id: Column;
 }

@@ -19,7 +19,7 @@ export async function checkExact(
   return stub.check(policy, 1, Date.now(), options.commit ?? true);
 }
 
-export function rateLimitHeaders(decision: Decision, policy: Policy): Record<string, string> {
+function rateLimitHeaders(decision: Decision, policy: Policy): Record<string, string> {
   const headers: Record<string, string> = {
     "RateLimit-Limit": String(decision.limit),
     "RateLimit-Remaining": String(decision.remaining),

@@ -8,9 +8,9 @@ import type { ReportTrigger, StoredReport } from "./reports.ts";
  * of reconciliation reports. A dependency that is down (the object, or the database behind a
  * run) becomes the usual 503.
  */
-export const RECONCILER_NAME = "global";
+const RECONCILER_NAME = "global";
 
-export interface ReconcilerClient {
+interface ReconcilerClient {
   /** Arms the schedule if no alarm is set; answers when the next run is due (Unix ms). */
   ensureScheduled(): Promise<number>;
   /** Runs every check now and stores the report. */

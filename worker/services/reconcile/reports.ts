@@ -30,7 +30,7 @@ export interface StoredReport {
   createdAtMs: number;
 }
 
-export interface ReportHooks {
+interface ReportHooks {
   logger?: Logger;
   /** Escalates a failed report (Sentry): a mismatch must not wait for someone to read a page. */
   reportFailure?: (error: Error) => Promise<void> | void;
@@ -47,7 +47,7 @@ export function triggerSource(trigger: string): "schedule" | "api" | "operator" 
   return trigger.startsWith("operator:") ? "operator" : trigger === "api" ? "api" : "schedule";
 }
 
-export class ReconciliationMismatchError extends Error {
+class ReconciliationMismatchError extends Error {
   constructor(report: StoredReport) {
     const failed = report.checks.filter((check) => !check.ok).map((check) => check.name);
     super(`reconciliation failed (${triggerSource(report.trigger)}): ${failed.join(", ")}`);

@@ -68,7 +68,7 @@ import {
  * a step that breaks an invariant halts that order (`halted`), is reported, and never loops.
  */
 
-export interface DeskDependencies {
+interface DeskDependencies {
   db: Database;
   /** The user's ledger (bound to the same user as the desk). */
   ledger: UserLedgerClient;
@@ -119,7 +119,7 @@ export interface CheckResult {
 }
 
 /** Resting orders are checked this often while any rests. */
-export const RESTING_CHECK_INTERVAL_MS = 1_000;
+const RESTING_CHECK_INTERVAL_MS = 1_000;
 
 export class OrderDesk {
   #schedule: { value: FeeSchedule; atMs: number } | null = null;
@@ -706,7 +706,7 @@ export class OrderDesk {
 }
 
 /** An order halted by a broken invariant: never resumed by a retry, only by an operator. */
-export class OrderHaltedError extends ApiError {
+class OrderHaltedError extends ApiError {
   constructor(readonly orderId: string) {
     super(
       500,

@@ -12,7 +12,7 @@ import { type FeeRates, orderFeeMinor } from "./fees.ts";
  * receive), and each fill settles the difference. Fees likewise (fees.ts).
  */
 
-export type Liquidity = "maker" | "taker";
+type Liquidity = "maker" | "taker";
 
 /** Part of an order executed at one price. */
 export interface Slice {
@@ -24,7 +24,7 @@ export interface Slice {
 /** Bound on levels walked: the book of any source is at most this deep (types.ts). */
 const MAX_LEVELS = 1_000;
 
-export interface QuantityWalk {
+interface QuantityWalk {
   /** Best first: asks ascending for a buy, bids descending for a sell. */
   levels: readonly BookLevel[];
   side: OrderSide;
@@ -109,19 +109,19 @@ export const NO_PROGRESS: Progress = {
 };
 
 /** One executed slice with its settled share of quote and fee. */
-export interface SettledSlice extends Slice {
+interface SettledSlice extends Slice {
   quoteMinor: bigint;
   feeMinor: bigint;
 }
 
 /** What one fill moves: the sum of its slices. */
-export interface FillTotals {
+interface FillTotals {
   quantityMinor: bigint;
   quoteMinor: bigint;
   feeMinor: bigint;
 }
 
-export interface Accrued {
+interface Accrued {
   progress: Progress;
   slices: SettledSlice[];
   totals: FillTotals;

@@ -15,10 +15,10 @@ import { divide, parseDecimal, pow10, toScaleExact } from "../markets/decimal.ts
  * GBP/USDT/BTC only, and "the fee where it is charged in GBP" is the whole fee of a GBP pair.
  */
 
-export const RATE_SCALE = 8;
+const RATE_SCALE = 8;
 const RATE_DENOMINATOR = pow10(RATE_SCALE);
 
-export interface FeeRate {
+interface FeeRate {
   /** As shown and stored: "0.0010". */
   text: string;
   /** The rate x 10^RATE_SCALE, exact. */
@@ -30,7 +30,7 @@ export interface FeeRates {
   taker: FeeRate;
 }
 
-export interface FeeTier {
+interface FeeTier {
   tier: string;
   /** 30-day LIVE volume from which the tier applies, GBP-equivalent pence. */
   minVolumeGbpMinor: bigint;

@@ -18,11 +18,11 @@ import { averagePriceMinor, type Progress } from "./execution.ts";
  *                     nothing moved
  */
 
-export const ORDER_STATUSES = ["open", "partially_filled", "filled", "cancelled", "rejected"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+const ORDER_STATUSES = ["open", "partially_filled", "filled", "cancelled", "rejected"] as const;
+type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const RESTING_STATUSES: readonly OrderStatus[] = ["open", "partially_filled"];
 
-export type OrderMode = Book;
+type OrderMode = Book;
 
 /** An order the filters accepted, in exact units: what the Worker hands the order desk. */
 export interface OrderRequest {

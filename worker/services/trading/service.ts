@@ -25,7 +25,7 @@ import { liveUnavailable } from "./venue.ts";
  */
 
 /** The body of POST /orders as received: every field still unchecked. */
-export interface PlaceOrderBody {
+interface PlaceOrderBody {
   symbol?: unknown;
   side?: unknown;
   type?: unknown;

@@ -13,10 +13,10 @@ import { type FeeRates, maxFeeMinor, spendableAfterFees } from "./fees.ts";
  * of walking the book now plus this margin, and stops filling if the price runs past it (the
  * rest expires). Basis points of the estimate.
  */
-export const MARKET_BUY_SLIPPAGE_BPS = 100n;
+const MARKET_BUY_SLIPPAGE_BPS = 100n;
 const BPS = 10_000n;
 
-export interface HoldTerms {
+interface HoldTerms {
   side: OrderSide;
   type: OrderType;
   baseScale: number;
@@ -31,7 +31,7 @@ export interface HoldTerms {
   estimatedValueScaled?: bigint | undefined;
 }
 
-export interface HoldPlan {
+interface HoldPlan {
   /** Held from the spent asset: quote for a buy, base for a sell. */
   amountMinor: bigint;
   /** For market buys by quantity: the most the fills may be worth, exact (see walkByQuantity). */
@@ -62,7 +62,7 @@ export function holdFor(terms: HoldTerms): HoldPlan {
 export const PERCENT_CHOICES = [25, 50, 75, 100] as const;
 export type PercentChoice = (typeof PERCENT_CHOICES)[number];
 
-export interface PercentInput {
+interface PercentInput {
   side: OrderSide;
   type: OrderType;
   /** Size the order in base (quantity) or in quote (quote amount: market buys only). */

@@ -104,7 +104,7 @@ export async function commitOrder(
   await db.batch([insert, update]);
 }
 
-export interface OrderPage {
+interface OrderPage {
   orders: OrderRecord[];
   /** The key of the last order returned, when there may be more. */
   next: CreatedKey | null;

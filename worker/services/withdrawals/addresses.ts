@@ -8,7 +8,7 @@ import { base58, bech32, bech32m, createBase58check } from "@scure/base";
  * bech32/bech32m (BIP-173/BIP-350), Ethereum EIP-55 (ETH and USDT as ERC-20), and Solana
  * public keys (base58, exactly 32 bytes). Mainnet only: the live book is real money.
  */
-export type AddressCheck = { ok: true; network: string; canonical: string } | { ok: false; reason: string };
+type AddressCheck = { ok: true; network: string; canonical: string } | { ok: false; reason: string };
 
 const MAX_ADDRESS_LENGTH = 100;
 const base58check = createBase58check(sha256);

@@ -53,8 +53,6 @@ export const TRANSITIONS: Record<
   cancel: { from: ["held", "approved"], to: "cancelled", funds: "release" },
 };
 
-export const ACTIVE_WITHDRAWAL_STATUSES = ["requested", "held", "approved", "processing"] as const;
-
 type Step =
   | { stage: "reserve"; audit: AuditContext }
   | { stage: "hold"; audit: AuditContext }
@@ -85,7 +83,7 @@ export interface TransitionInput {
   reason?: string | undefined;
 }
 
-export interface WithdrawalDeskDependencies {
+interface WithdrawalDeskDependencies {
   db: Database;
   client: Client;
   ledger: UserLedgerClient;
@@ -585,7 +583,7 @@ function requestOutcome(row: Withdrawal): WithdrawalOutcome {
 }
 
 /** A withdrawal halted by a broken invariant: left for an operator, never retried. */
-export class WithdrawalHaltedError extends ApiError {
+class WithdrawalHaltedError extends ApiError {
   constructor(readonly withdrawalId: string) {
     super(
       500,

@@ -24,7 +24,7 @@ function resolveLookup(inner: string): string {
   return "";
 }
 
-export function resolvesToJndi(text: string): boolean {
+function resolvesToJndi(text: string): boolean {
   if (!text.includes("${")) return false;
   let resolved = text;
   for (let round = 0; round < MAX_RESOLVE_ROUNDS; round++) {

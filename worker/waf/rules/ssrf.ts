@@ -103,7 +103,7 @@ function isInternalIpv6(address: string): boolean {
   return false;
 }
 
-export function isInternalHost(hostname: string, networkScheme: boolean): boolean {
+function isInternalHost(hostname: string, networkScheme: boolean): boolean {
   if (hostname.startsWith("[")) return isInternalIpv6(hostname.slice(1, -1));
   const ipv4 = IPV4.exec(hostname);
   if (ipv4) return ipv4Internal(ipv4);
@@ -117,12 +117,12 @@ export function isInternalHost(hostname: string, networkScheme: boolean): boolea
   return networkScheme && name.length > 0 && !name.includes(".");
 }
 
-export type SsrfFinding = "internal-host" | "dangerous-scheme" | null;
+type SsrfFinding = "internal-host" | "dangerous-scheme" | null;
 
 /** Long enough for any scheme we look at, and for `//` after it. */
 const SCHEME_PREFIX_LENGTH = 24;
 
-export function classifyUrlValue(decoded: string, parameter: string): SsrfFinding {
+function classifyUrlValue(decoded: string, parameter: string): SsrfFinding {
   // Most values are not URLs: decide that from their first characters, without copying a
   // long note to parse it.
   const prefix = decoded.slice(0, SCHEME_PREFIX_LENGTH).trimStart().toLowerCase();

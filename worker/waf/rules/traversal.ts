@@ -8,7 +8,7 @@ import { check, PARAMETERS, pattern, TARGET, type ValueRule } from "../rule.ts";
 const targets = PARAMETERS | TARGET.path | TARGET.header;
 
 /** Counts `..` segments (`../`, `..\`, `..;/`, a trailing `/..`), stopping at `limit`. */
-export function countDotDotSegments(text: string, limit: number): number {
+function countDotDotSegments(text: string, limit: number): number {
   let count = 0;
   let index = text.indexOf("..");
   while (index >= 0 && count < limit) {

@@ -8,7 +8,7 @@ import { PARAMETERS, pattern, type RequestRule, requestRule, type ValueRule } fr
 const XML_MEDIA_TYPE = /(?:^|\/|\+)xml$/;
 
 /** The bodies the site and the API contract send: JSON, HTML forms, and plain text. */
-export function isAcceptedMediaType(mediaType: string): boolean {
+function isAcceptedMediaType(mediaType: string): boolean {
   return (
     mediaType === "application/json" ||
     (mediaType.startsWith("application/") && mediaType.endsWith("+json")) ||

@@ -45,7 +45,7 @@ import { Lru, normal, seedFromText, uniform } from "./random.ts";
  */
 
 export const SIM_GENESIS_MS = Date.UTC(2025, 0, 1);
-export const DEFAULT_SIM_SEED = "coinhubx";
+const DEFAULT_SIM_SEED = "coinhubx";
 
 const STREAM_MARKET = 0;
 const STREAM_BTC = 1;
@@ -217,7 +217,7 @@ interface Summary {
   quoteVolumeMinor: bigint;
 }
 
-export interface SimulatedMarketOptions {
+interface SimulatedMarketOptions {
   seed?: string | number;
   /** Unix ms; the market's "now". */
   clock?: () => number;

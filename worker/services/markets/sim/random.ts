@@ -25,7 +25,7 @@ function finalize(value: number): number {
 }
 
 /** A 32-bit hash of up to five non-negative integer coordinates below 2^32. */
-export function hash32(seed: number, a: number, b: number, c: number, d: number): number {
+function hash32(seed: number, a: number, b: number, c: number, d: number): number {
   let hash = seed >>> 0;
   hash = finalize(Math.imul(hash ^ (a >>> 0), 0x9e3779b1) + 0x7f4a7c15);
   hash = finalize(Math.imul(hash ^ (b >>> 0), 0x85ebca77) + 0x165667b1);
