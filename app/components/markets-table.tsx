@@ -1,5 +1,6 @@
 import { Link } from "@remix-run/react";
 import { CoinIcon, PairIcon } from "./coin-icon.tsx";
+import { type Column, DataTable } from "./data-table.tsx";
 import { Money } from "./money.tsx";
 
 export interface MarketRow {
@@ -17,91 +18,102 @@ export interface MarketRow {
   closes: string[];
 }
 
+const COLUMNS: Column<MarketRow>[] = [
+  {
+    id: "market",
+    header: "Market",
+    cell: (row) => (
+      <div className="market-cell">
+        <PairIcon base={row.base} quote={row.quote} />
+        <div>
+          <div className="market-symbol">
+            {row.base}
+            <span className="market-quote">/{row.quote}</span>
+          </div>
+          <div className="market-name">
+            {row.baseName}
+            {row.liveTradable ? null : (
+              <span className="badge badge-paper" title="Not listed on the exchange: PAPER trading only">
+                Paper only
+              </span>
+            )}
+          </div>
+        </div>
+      </div>
+    ),
+  },
+  {
+    id: "last",
+    header: "Last price",
+    numeric: true,
+    cell: (row) => (
+      <>
+        <Money value={row.last} unit={row.quote} />
+        {row.stale ? (
+          <span
+            className="stale-mark"
+            title="The price source is not answering; this is the last known price"
+          >
+            delayed
+          </span>
+        ) : null}
+      </>
+    ),
+  },
+  {
+    id: "change",
+    header: "24h change",
+    numeric: true,
+    cell: (row) => <Money value={row.change24h} unit="%" change />,
+  },
+  {
+    id: "volume",
+    header: "24h volume",
+    numeric: true,
+    cell: (row) => (
+      <>
+        <Money value={row.quoteVolume24h} unit={row.quote} maxDecimals={row.quote === "BTC" ? 4 : 0} />
+        <div className="market-name">
+          <Money value={row.volume24h} unit={row.base} maxDecimals={2} />
+        </div>
+      </>
+    ),
+  },
+  {
+    id: "sparkline",
+    header: "Last 24h",
+    className: "sparkline-cell",
+    cell: (row) => (
+      <Sparkline
+        closes={row.closes}
+        change={row.change24h}
+        label={`${row.symbol} price over the last 24 hours`}
+      />
+    ),
+  },
+  {
+    id: "trade",
+    header: <span className="visually-hidden">Action</span>,
+    numeric: true,
+    cell: (row) => (
+      <Link className="button button-small button-secondary" to={`/trade?symbol=${row.symbol}`}>
+        Trade
+      </Link>
+    ),
+  },
+];
+
 /** Every listed market: pair, last price, 24 h change, volume, and a 24 h sparkline. */
 export function MarketsTable({ rows }: { rows: MarketRow[] }) {
   return (
-    <table className="table markets-table" data-testid="markets-table">
-      <thead>
-        <tr>
-          <th scope="col">Market</th>
-          <th scope="col" className="numeric">
-            Last price
-          </th>
-          <th scope="col" className="numeric">
-            24h change
-          </th>
-          <th scope="col" className="numeric">
-            24h volume
-          </th>
-          <th scope="col" className="sparkline-cell">
-            Last 24h
-          </th>
-          <th scope="col" className="numeric">
-            <span className="visually-hidden">Action</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.symbol} data-symbol={row.symbol}>
-            <td>
-              <div className="market-cell">
-                <PairIcon base={row.base} quote={row.quote} />
-                <div>
-                  <div className="market-symbol">
-                    {row.base}
-                    <span className="market-quote">/{row.quote}</span>
-                  </div>
-                  <div className="market-name">
-                    {row.baseName}
-                    {row.liveTradable ? null : (
-                      <span
-                        className="badge badge-paper"
-                        title="Not listed on the exchange: PAPER trading only"
-                      >
-                        Paper only
-                      </span>
-                    )}
-                  </div>
-                </div>
-              </div>
-            </td>
-            <td className="numeric">
-              <Money value={row.last} unit={row.quote} />
-              {row.stale ? (
-                <span
-                  className="stale-mark"
-                  title="The price source is not answering; this is the last known price"
-                >
-                  delayed
-                </span>
-              ) : null}
-            </td>
-            <td className="numeric">
-              <Money value={row.change24h} unit="%" change />
-            </td>
-            <td className="numeric">
-              <Money value={row.quoteVolume24h} unit={row.quote} maxDecimals={row.quote === "BTC" ? 4 : 0} />
-              <div className="market-name">
-                <Money value={row.volume24h} unit={row.base} maxDecimals={2} />
-              </div>
-            </td>
-            <td className="sparkline-cell">
-              <Sparkline
-                closes={row.closes}
-                change={row.change24h}
-                label={`${row.symbol} price over the last 24 hours`}
-              />
-            </td>
-            <td className="numeric">
-              <Link className="button button-small button-secondary" to={`/trade?symbol=${row.symbol}`}>
-                Trade
-              </Link>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      className="markets-table"
+      testId="markets-table"
+      columns={COLUMNS}
+      rows={rows}
+      rowKey={(row) => row.symbol}
+      rowProps={(row) => ({ "data-symbol": row.symbol })}
+    />
   );
 }
 

@@ -1,13 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { MarketsTable } from "../components/markets-table.tsx";
-import { loadMarketRows } from "../utils/markets.server.ts";
+import type { loader } from "./_index.server.ts";
+
+export { loader } from "./_index.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Markets · CoinHubX" }];
-
-export async function loader({ context }: LoaderFunctionArgs) {
-  return loadMarketRows(context.services);
-}
 
 export default function Home() {
   const { rows, unavailable } = useLoaderData<typeof loader>();

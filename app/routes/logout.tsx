@@ -1,19 +1,2 @@
-import type { ActionFunctionArgs } from "@remix-run/cloudflare";
-import { redirect } from "@remix-run/cloudflare";
-import {
-  clearedSessionCookie,
-  cookieIsSecure,
-  revokeSessionById,
-} from "../../worker/services/auth/sessions.ts";
-
-export async function action({ request, context }: ActionFunctionArgs) {
-  const auth = await context.auth();
-  if (auth) await revokeSessionById(context.services, auth.session.id);
-  return redirect("/", {
-    headers: { "Set-Cookie": clearedSessionCookie({ secure: cookieIsSecure(request.url) }) },
-  });
-}
-
-export function loader() {
-  return redirect("/");
-}
+// No page: the shell's "Log out" button posts here, and a visit is sent home.
+export { action, loader } from "./logout.server.ts";

@@ -1,14 +1,12 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { MarketsTable } from "../components/markets-table.tsx";
-import { loadMarketRows } from "../utils/markets.server.ts";
+import type { loader } from "./markets.server.ts";
+
+export { loader } from "./markets.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "All markets · CoinHubX" }];
-
-export async function loader({ context }: LoaderFunctionArgs) {
-  return loadMarketRows(context.services);
-}
 
 export default function Markets() {
   const { rows, unavailable } = useLoaderData<typeof loader>();

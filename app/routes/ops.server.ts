@@ -6,9 +6,8 @@ import { collectMetrics } from "../../worker/services/metrics/scrape.ts";
 import { reconciler } from "../../worker/services/reconcile/client.ts";
 import { runReconciliationForOperator } from "../../worker/services/reconcile/operator.ts";
 import { latestReport, type StoredReport } from "../../worker/services/reconcile/reports.ts";
-import { listWithdrawalsByStatus } from "../../worker/services/withdrawals/service.ts";
-import { operator, signedIn } from "../../worker/use-cases/caller.ts";
-import { operateWithdrawal } from "../../worker/use-cases/withdrawals.ts";
+import { type Caller, operator, signedIn } from "../../worker/use-cases/caller.ts";
+import { operateWithdrawal, withdrawalsForReview } from "../../worker/use-cases/withdrawals.ts";
 import { withDependencies } from "../utils/dependencies.server.ts";
 import { auditContext, pageCaller, toActionFailure } from "../utils/session.server.ts";
 
@@ -30,14 +29,17 @@ function sum(
 }
 
 /** Operators only (the use-case layer decides); everyone else sees the 404 of any unknown page. */
-async function requireOperatorPage(request: Request, context: LoaderFunctionArgs["context"]) {
+async function requireOperatorPage(
+  request: Request,
+  context: LoaderFunctionArgs["context"],
+): Promise<Caller> {
   const caller = await withDependencies(() => pageCaller(context, request));
   try {
     operator(caller);
   } catch {
     throw data(null, { status: 404, statusText: "Not Found" });
   }
-  return signedIn(caller);
+  return caller;
 }
 
 function reportView(report: StoredReport | null) {
@@ -51,8 +53,8 @@ function reportView(report: StoredReport | null) {
   };
 }
 
-export async function opsLoader({ request, context }: LoaderFunctionArgs) {
-  await requireOperatorPage(request, context);
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const caller = await requireOperatorPage(request, context);
   const services = context.services;
   const [readiness, series, report, nextRunAtMs, audit, pendingWithdrawals] = await Promise.all([
     checkReadiness(services),
@@ -66,7 +68,7 @@ export async function opsLoader({ request, context }: LoaderFunctionArgs) {
         return null;
       }),
     withDependencies(() => listRecentAudit(services.client, 25)),
-    withDependencies(() => listWithdrawalsByStatus(services, ["held", "approved", "processing"])),
+    withDependencies(() => withdrawalsForReview(caller, {})),
   ]);
   return {
     pendingWithdrawals,
@@ -96,12 +98,16 @@ export async function opsLoader({ request, context }: LoaderFunctionArgs) {
 export const WITHDRAWAL_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
 export const RECONCILE_INTENT = "reconcile";
 
-export async function opsAction({ request, context }: ActionFunctionArgs) {
-  const user = await requireOperatorPage(request, context);
+export async function action({ request, context }: ActionFunctionArgs) {
+  const caller = await requireOperatorPage(request, context);
   const form = await request.formData();
   if (form.get("intent") === RECONCILE_INTENT) {
     try {
-      const report = await runReconciliationForOperator(context.services, user.id, auditContext(context));
+      const report = await runReconciliationForOperator(
+        context.services,
+        signedIn(caller).id,
+        auditContext(context),
+      );
       return { intent: RECONCILE_INTENT, reportId: report.id };
     } catch (error) {
       return { intent: RECONCILE_INTENT, ...toActionFailure(error) };
@@ -114,7 +120,7 @@ export async function opsAction({ request, context }: ActionFunctionArgs) {
   const reference = String(form.get("transactionReference") ?? "").trim();
   try {
     const withdrawal = await operateWithdrawal(
-      await pageCaller(context, request),
+      caller,
       String(form.get("withdrawalId") ?? ""),
       transition as (typeof WITHDRAWAL_ACTIONS)[number],
       reference ? { transactionReference: reference } : {},

@@ -1,25 +1,15 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { FormError } from "../components/form.tsx";
-import { Money } from "../components/money.tsx";
-import { opsAction, opsLoader, type RECONCILE_INTENT, type WITHDRAWAL_ACTIONS } from "./ops.server.ts";
+import type { MetaFunction } from "@remix-run/cloudflare";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { DataTable } from "../components/data-table.tsx";
+import { DateTime } from "../components/date-time.tsx";
+import { ReconciliationPanel } from "../components/ops/reconciliation-panel.tsx";
+import type { OpsPageData } from "../components/ops/types.ts";
+import { WithdrawalQueue } from "../components/ops/withdrawal-queue.tsx";
+import type { action, loader } from "./ops.server.ts";
 
-// Server code lives beside the page (ops.server.ts). Thin wrappers rather than a re-export:
-// Remix's Vite plugin strips `loader`/`action` from the client bundle only when they are
-// declared here, and refuses a re-exported `.server` module ("Server-only module referenced
-// by client").
-export const loader = (args: LoaderFunctionArgs) => opsLoader(args);
-export const action = (args: ActionFunctionArgs) => opsAction(args);
+export { action, loader } from "./ops.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Operations · CoinHubX" }];
-
-const RECONCILE: typeof RECONCILE_INTENT = "reconcile";
-
-const NEXT_ACTIONS: Record<string, readonly (typeof WITHDRAWAL_ACTIONS)[number][]> = {
-  held: ["approve", "reject"],
-  approved: ["process", "reject"],
-  processing: ["complete", "fail"],
-};
 
 const FIGURE_LABELS: Record<string, string> = {
   requests: "Requests",
@@ -32,13 +22,13 @@ const FIGURE_LABELS: Record<string, string> = {
   unhandledErrors: "Unhandled errors",
 };
 
+type ReadinessChecks = OpsPageData["readiness"]["checks"];
+type ReadinessCheck = [name: string, check: ReadinessChecks[keyof ReadinessChecks]];
+
 export default function Ops() {
   const { readiness, figures, wafBlocks, reconciliation, audit, pendingWithdrawals } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const navigation = useNavigation();
-  const running = navigation.state !== "idle" && navigation.formData?.get("intent") === RECONCILE;
-  const report = reconciliation.report;
   const reconcileResult = result && "intent" in result ? result : undefined;
   const withdrawalResult = result && !("intent" in result) ? result : undefined;
   return (
@@ -57,20 +47,24 @@ export default function Ops() {
             <span className="status-warning">· not ready</span>
           )}
         </h2>
-        <table className="table">
-          <tbody>
-            {Object.entries(readiness.checks).map(([name, check]) => (
-              <tr key={name}>
-                <td>{name}</td>
-                <td className={check.ok ? "status-positive" : "status-warning"}>
+        <DataTable<ReadinessCheck>
+          label="Readiness checks"
+          rows={Object.entries(readiness.checks)}
+          rowKey={([name]) => name}
+          columns={[
+            { id: "name", cell: ([name]) => name },
+            {
+              id: "state",
+              cell: ([, check]) => (
+                <span className={check.ok ? "status-positive" : "status-warning"}>
                   {check.ok ? "ok" : "failing"}
-                </td>
-                <td className="numeric">{check.latencyMs} ms</td>
-                <td className="muted">{check.detail ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </span>
+              ),
+            },
+            { id: "latency", numeric: true, cell: ([, check]) => `${check.latencyMs} ms` },
+            { id: "detail", className: "muted", cell: ([, check]) => check.detail ?? "" },
+          ]}
+        />
       </article>
 
       <article className="panel">
@@ -85,165 +79,50 @@ export default function Ops() {
         </div>
       </article>
 
-      <article className="panel" data-testid="ops-reconciliation">
-        <h2>
-          Reconciliation{" "}
-          {report === null ? null : report.ok ? (
-            <span className="status-positive">· all checks pass</span>
-          ) : (
-            <span className="status-warning">· MISMATCH</span>
-          )}
-        </h2>
-        {report === null ? (
-          <p className="muted">No reconciliation has run yet.</p>
-        ) : (
-          <>
-            <p className="muted">
-              Last run {report.ranAt.replace("T", " ").slice(0, 19)} UTC by <code>{report.trigger}</code>,
-              took <span className="numeric">{`${report.durationMs.toLocaleString("en-GB")} ms`}</span>.
-            </p>
-            <table className="table">
-              <tbody>
-                {report.checks.map((check) => (
-                  <tr key={check.name}>
-                    <td>{check.name}</td>
-                    <td className={check.ok ? "status-positive" : "status-warning"}>
-                      {check.ok ? "ok" : "failed"}
-                    </td>
-                    <td className="muted">{check.detail}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </>
-        )}
-        {reconciliation.nextRunAt ? (
-          <p className="muted">
-            Runs every {reconciliation.intervalMinutes} minutes; next scheduled run{" "}
-            {reconciliation.nextRunAt.replace("T", " ").slice(0, 19)} UTC.
-          </p>
-        ) : null}
-        <FormError
-          error={reconcileResult && "error" in reconcileResult ? reconcileResult.error : undefined}
-        />
-        <Form method="post" className="inline-actions">
-          <button
-            className="button button-secondary button-small"
-            name="intent"
-            value={RECONCILE}
-            type="submit"
-            disabled={running}
-          >
-            {running ? "Running…" : "Run reconciliation now"}
-          </button>
-        </Form>
-      </article>
+      <ReconciliationPanel
+        reconciliation={reconciliation}
+        error={reconcileResult && "error" in reconcileResult ? reconcileResult.error : undefined}
+      />
 
-      <article className="panel" data-testid="ops-withdrawals">
-        <h2>Pending withdrawals</h2>
-        <FormError
-          error={withdrawalResult && "error" in withdrawalResult ? withdrawalResult.error : undefined}
-        />
-        {pendingWithdrawals.length === 0 ? (
-          <p className="muted">No withdrawal waits for an operator.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Requested (UTC)</th>
-                <th scope="col">Amount</th>
-                <th scope="col">To</th>
-                <th scope="col">Status</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {pendingWithdrawals.map((withdrawal) => (
-                <tr key={withdrawal.id}>
-                  <td>{withdrawal.createdAt.replace("T", " ").slice(0, 19)}</td>
-                  <td className="numeric">
-                    <Money value={withdrawal.amount} unit={withdrawal.asset} />
-                  </td>
-                  <td>
-                    <code>…{withdrawal.address.slice(-10)}</code>
-                  </td>
-                  <td>{withdrawal.status}</td>
-                  <td>
-                    <Form method="post" className="inline-actions">
-                      <input type="hidden" name="withdrawalId" value={withdrawal.id} />
-                      {withdrawal.status === "processing" ? (
-                        <input
-                          name="transactionReference"
-                          placeholder="Transaction reference"
-                          maxLength={200}
-                        />
-                      ) : null}
-                      {(NEXT_ACTIONS[withdrawal.status] ?? []).map((transition) => (
-                        <button
-                          key={transition}
-                          className="button button-secondary button-small"
-                          name="transition"
-                          value={transition}
-                          type="submit"
-                        >
-                          {transition}
-                        </button>
-                      ))}
-                    </Form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </article>
+      <WithdrawalQueue
+        withdrawals={pendingWithdrawals}
+        error={withdrawalResult && "error" in withdrawalResult ? withdrawalResult.error : undefined}
+      />
 
       <article className="panel">
         <h2>WAF blocks</h2>
-        {wafBlocks.length === 0 ? (
-          <p className="muted">No requests blocked since the metrics store was created.</p>
-        ) : (
-          <table className="table">
-            <tbody>
-              {wafBlocks.map((block) => (
-                <tr key={JSON.stringify(block.labels)}>
-                  <td>
-                    {Object.entries(block.labels)
-                      .map(([key, value]) => `${key}=${value}`)
-                      .join(" ")}
-                  </td>
-                  <td className="numeric">{block.count}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          label="Blocked requests by rule"
+          rows={wafBlocks}
+          rowKey={(block) => JSON.stringify(block.labels)}
+          empty="No requests blocked since the metrics store was created."
+          columns={[
+            {
+              id: "labels",
+              cell: (block) =>
+                Object.entries(block.labels)
+                  .map(([key, value]) => `${key}=${value}`)
+                  .join(" "),
+            },
+            { id: "count", numeric: true, cell: (block) => block.count },
+          ]}
+        />
       </article>
 
       <article className="panel">
         <h2>Recent audit events</h2>
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">When (UTC)</th>
-              <th scope="col">Event</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            {audit.map((row) => (
-              <tr key={row.sequence} className={row.outcome === "failure" ? "row-warning" : undefined}>
-                <td className="numeric">{row.sequence}</td>
-                <td>{row.at.replace("T", " ").slice(0, 19)}</td>
-                <td>{row.event}</td>
-                <td>{row.actor}</td>
-                <td>{row.outcome}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={audit}
+          rowKey={(row) => String(row.sequence)}
+          rowProps={(row) => ({ className: row.outcome === "failure" ? "row-warning" : undefined })}
+          columns={[
+            { id: "sequence", header: "#", numeric: true, cell: (row) => row.sequence },
+            { id: "at", header: "When", cell: (row) => <DateTime value={row.at} /> },
+            { id: "event", header: "Event", cell: (row) => row.event },
+            { id: "actor", header: "Actor", cell: (row) => row.actor },
+            { id: "outcome", header: "Outcome", cell: (row) => row.outcome },
+          ]}
+        />
       </article>
     </section>
   );

@@ -1,51 +1,14 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { redirect } from "@remix-run/cloudflare";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
-import { validate } from "../../worker/api/validation.ts";
-import {
-  emailSchema,
-  PASSWORD_MIN_LENGTH,
-  passwordSchema,
-  signUp,
-} from "../../worker/services/auth/accounts.ts";
+import type { MetaFunction } from "@remix-run/cloudflare";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FieldError, FormError } from "../components/form.tsx";
-import { auditContext, getAuth, startPageSession, toActionFailure } from "../utils/session.server.ts";
+import type { action, loader } from "./signup.server.ts";
+
+export { action, loader } from "./signup.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Create account · CoinHubX" }];
 
-const signupForm = z.object({
-  email: emailSchema,
-  password: passwordSchema,
-  referralCode: z
-    .string()
-    .max(32)
-    .optional()
-    .transform((value) => value || undefined),
-});
-
-export async function loader({ context }: LoaderFunctionArgs) {
-  if (await getAuth(context)) throw redirect("/security");
-  return null;
-}
-
-export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
-  try {
-    const input = validate(signupForm, {
-      email: String(form.get("email") ?? ""),
-      password: String(form.get("password") ?? ""),
-      referralCode: String(form.get("referralCode") ?? ""),
-    });
-    const user = await signUp(context.services, input, auditContext(context));
-    const cookie = await startPageSession(context, request, user.id);
-    return redirect("/security", { headers: { "Set-Cookie": cookie } });
-  } catch (error) {
-    return toActionFailure(error);
-  }
-}
-
 export default function Signup() {
+  const { passwordMinLength } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const fields = data?.error.fields;
@@ -65,10 +28,10 @@ export default function Signup() {
             type="password"
             autoComplete="new-password"
             required
-            minLength={PASSWORD_MIN_LENGTH}
+            minLength={passwordMinLength}
             maxLength={128}
           />
-          <span className="hint">At least {PASSWORD_MIN_LENGTH} characters. A passphrase works well.</span>
+          <span className="hint">At least {passwordMinLength} characters. A passphrase works well.</span>
           <FieldError message={fields?.password} />
         </label>
         <label className="field">

@@ -107,13 +107,22 @@ export async function readLoginChallenge(
   return userId;
 }
 
-/** The signed-in caller of a page, for the use-case layer (worker/use-cases/caller.ts). */
-export async function pageCaller(context: AppLoadContext, request: Request): Promise<Caller> {
-  const { user } = await requirePageAuth(context, request);
+function callerOf(context: AppLoadContext, { user }: AuthState): Caller {
   return {
     services: context.services,
     audit: auditContext(context),
     user: { id: user.id, email: user.email, twoFactorEnabled: user.twoFactorEnabled, role: user.role },
     opsToken: false,
   };
+}
+
+/** The signed-in caller of a page, for the use-case layer (worker/use-cases/caller.ts). */
+export async function pageCaller(context: AppLoadContext, request: Request): Promise<Caller> {
+  return callerOf(context, await requirePageAuth(context, request));
+}
+
+/** The caller of a page that signed-out visitors see too (Trade): null when nobody is signed in. */
+export async function optionalPageCaller(context: AppLoadContext): Promise<Caller | null> {
+  const auth = await context.auth();
+  return auth ? callerOf(context, auth) : null;
 }

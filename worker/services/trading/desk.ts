@@ -403,7 +403,6 @@ export class OrderDesk {
    */
   async #advance(start: OrderRecord): Promise<OrderRecord> {
     if (start.halted) throw new OrderHaltedError(start.id);
-    if (!start.pending) return start;
     try {
       return await this.#runSteps(start);
     } catch (error) {

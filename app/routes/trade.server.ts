@@ -1,6 +1,5 @@
-import type { AuthState } from "../../worker/services/auth/sessions.ts";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import type { Services } from "../../worker/services/context.ts";
-import { userLedger } from "../../worker/services/ledger/client.ts";
 import {
   isMarketSymbol,
   listMarkets,
@@ -16,26 +15,46 @@ import {
   tradesView,
 } from "../../worker/services/markets/view.ts";
 import type { OrderView } from "../../worker/services/trading/model.ts";
-import { feeScheduleOf, listOrders, listTrades } from "../../worker/services/trading/service.ts";
-import type { Caller } from "../../worker/use-cases/caller.ts";
-import { cancelOrder, placeOrder } from "../../worker/use-cases/orders.ts";
-import { type ActionFailure, toActionFailure } from "./session.server.ts";
-import { BOOK_DEPTH, INITIAL_CANDLES, RECENT_TRADES } from "./trade.ts";
+import { feeScheduleOf } from "../../worker/services/trading/service.ts";
+import { type Caller, signedIn } from "../../worker/use-cases/caller.ts";
+import { cancelOrder, myOrders, myTrades, placeOrder } from "../../worker/use-cases/orders.ts";
+import { myWallets } from "../../worker/use-cases/wallets.ts";
+import { withDependencies } from "../utils/dependencies.server.ts";
+import {
+  type ActionFailure,
+  optionalPageCaller,
+  pageCaller,
+  toActionFailure,
+} from "../utils/session.server.ts";
+import { BOOK_DEPTH, INITIAL_CANDLES, RECENT_TRADES } from "../utils/trade.ts";
 
 /**
- * What the Trade page shows first, through the same services as the API: market data from the
- * market service, balances from the user's ledger, orders and fills from the trading service.
- * Afterwards the page polls the public market endpoints and revalidates this loader.
+ * The Trade page's server side. What it shows first comes through the same services as the
+ * API: market data from the market service, balances, orders and fills through the use cases
+ * (worker/use-cases/). Afterwards the page polls the public market endpoints and revalidates
+ * this loader. Its form posts place and cancel orders through the use cases the API's POST and
+ * DELETE /api/v1/orders call.
  */
 
-export const DEFAULT_SYMBOL: MarketSymbol = "BTC-GBP";
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const symbol = symbolOf(new URL(request.url));
+  const caller = await withDependencies(() => optionalPageCaller(context));
+  return withDependencies(() => loadTradePage(context.services, caller, symbol));
+}
 
-export function symbolOf(url: URL): MarketSymbol {
+export async function action({ request, context }: ActionFunctionArgs) {
+  const caller = await pageCaller(context, request);
+  return tradeAction(caller, await request.formData());
+}
+
+const DEFAULT_SYMBOL: MarketSymbol = "BTC-GBP";
+
+function symbolOf(url: URL): MarketSymbol {
   const wanted = (url.searchParams.get("symbol") ?? "").toUpperCase().replace("/", "-");
   return isMarketSymbol(wanted) ? wanted : DEFAULT_SYMBOL;
 }
 
-export async function loadTradePage(services: Services, auth: AuthState | null, symbol: MarketSymbol) {
+async function loadTradePage(services: Services, caller: Caller | null, symbol: MarketSymbol) {
   const source = marketSource(services);
   const market = marketView(MARKETS[symbol]);
   const marketData = Promise.all([
@@ -53,23 +72,23 @@ export async function loadTradePage(services: Services, auth: AuthState | null, 
       candles: candleSeriesView(candles),
     }))
     .catch(() => null);
-  const account = auth ? loadAccount(services, auth, symbol) : Promise.resolve(null);
+  const account = caller ? loadAccount(caller, symbol) : Promise.resolve(null);
   const [data, user] = await Promise.all([marketData, account]);
   return { symbol, market, data, account: user };
 }
 
-async function loadAccount(services: Services, auth: AuthState, symbol: MarketSymbol) {
-  const userId = auth.user.id;
+async function loadAccount(caller: Caller, symbol: MarketSymbol) {
+  const user = signedIn(caller);
   const [wallets, open, history, fills, schedule] = await Promise.all([
-    userLedger(services.env, userId).wallets(),
-    listOrders(services, userId, { status: "open", limit: 50 }),
-    listOrders(services, userId, { status: "all", limit: 25 }),
-    listTrades(services, userId, { limit: 25 }),
-    feeScheduleOf(services, userId),
+    myWallets(caller),
+    myOrders(caller, { status: "open", limit: 50 }),
+    myOrders(caller, { status: "all", limit: 25 }),
+    myTrades(caller, { limit: 25 }),
+    feeScheduleOf(caller.services, user.id),
   ]);
   const { base, quote } = MARKETS[symbol];
   return {
-    twoFactorEnabled: auth.user.twoFactorEnabled,
+    twoFactorEnabled: user.twoFactorEnabled,
     wallets: wallets.filter((wallet) => wallet.asset === base || wallet.asset === quote),
     openOrders: open.orders,
     orders: history.orders,
@@ -82,8 +101,8 @@ export type TradeActionResult =
   | { intent: string | undefined; order: OrderView; error: null }
   | ({ intent: string | undefined; order: null } & ActionFailure);
 
-/** The page's form posts, through the same service calls as the API's POST and DELETE. */
-export async function tradeAction(caller: Caller, form: FormData): Promise<TradeActionResult> {
+/** The page's form posts, through the same use cases as the API's POST and DELETE. */
+async function tradeAction(caller: Caller, form: FormData): Promise<TradeActionResult> {
   const field = (name: string) => {
     const value = form.get(name);
     return typeof value === "string" && value !== "" ? value : undefined;

@@ -1,0 +1,51 @@
+import { type Column, DataTable } from "../data-table.tsx";
+import { DateTime } from "../date-time.tsx";
+import { ModeBadge } from "../mode-badge.tsx";
+import { Money } from "../money.tsx";
+import type { HistoryRow } from "./types.ts";
+
+/** Why a balance changed, in the trader's words (the ledger's entry types). */
+const TYPE_LABELS: Record<string, string> = {
+  paper_deposit: "Paper funding",
+  ops_deposit: "Deposit",
+  order_hold: "Order placed",
+  order_release: "Order released",
+  fill: "Trade",
+  withdrawal_hold: "Withdrawal requested",
+  withdrawal_settle: "Withdrawal sent",
+  withdrawal_release: "Withdrawal returned",
+  bot_allocate: "Bot allocation",
+  bot_return: "Bot return",
+};
+
+const COLUMNS: Column<HistoryRow>[] = [
+  { id: "when", header: "When", cell: (row) => <DateTime value={row.createdAt} /> },
+  { id: "what", header: "What", cell: (row) => TYPE_LABELS[row.type] ?? row.type },
+  { id: "book", header: "Book", cell: (row) => <ModeBadge mode={row.mode} /> },
+  {
+    id: "change",
+    header: "Change",
+    numeric: true,
+    // The available side only: a hold moves money between buckets, not out of the wallet.
+    cell: (row) =>
+      row.changes
+        .filter((change) => change.bucket === "available")
+        .map((change) => (
+          <div key={`${change.asset}-${change.bucket}`}>
+            <Money value={change.amount} unit={change.asset} change />
+          </div>
+        )),
+  },
+];
+
+export function HistoryTable({ history }: { history: HistoryRow[] }) {
+  return (
+    <DataTable
+      testId="wallet-history"
+      columns={COLUMNS}
+      rows={history}
+      rowKey={(row) => row.id}
+      empty="No movements yet. Add paper funds to start PAPER trading."
+    />
+  );
+}
