@@ -1,22 +1,13 @@
 import { Form } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import type { WithdrawalAddress } from "./types.ts";
+import { keyAfter, type WithdrawResult } from "./withdrawal-key.ts";
 
-/**
- * One Idempotency-Key per withdrawal the trader means to make: kept while the outcome is
- * uncertain (a 503 or a dropped connection: the same request may already be on its way, and
- * the server finishes it), replaced once the server has answered for sure (success or a
- * definite refusal), so a second, different withdrawal never reuses it.
- */
-function useWithdrawalKey(
-  initial: string,
-  result: { intent?: string; error?: { code: string } } | undefined,
-) {
+/** The form's key: see keyAfter for when it is kept and when renewed. */
+function useWithdrawalKey(initial: string, result: WithdrawResult) {
   const [key, setKey] = useState(initial);
   useEffect(() => {
-    if (result?.intent !== "withdraw") return;
-    if (result.error?.code === "service_unavailable") return;
-    setKey(crypto.randomUUID());
+    if (keyAfter(result) === "renew") setKey(crypto.randomUUID());
   }, [result]);
   return key;
 }
@@ -30,7 +21,7 @@ export function WithdrawForm({
 }: {
   active: WithdrawalAddress[];
   initialKey: string;
-  result: { intent?: string; error?: { code: string } } | undefined;
+  result: WithdrawResult;
   disabled: boolean;
 }) {
   const currentKey = useWithdrawalKey(initialKey, result);
