@@ -5,6 +5,15 @@ import { TEST_SECRETS } from "./test/support/test-env.ts";
 
 const remixServerBuild = fileURLToPath(new URL("./build/server/index.js", import.meta.url));
 
+function chaosSeeds(): Record<string, string> {
+  const seeds: Record<string, string> = {};
+  for (const name of ["LEDGER_CHAOS_SEED", "FLOWS_CHAOS_SEED"]) {
+    const value = process.env[name];
+    if (value) seeds[name] = value;
+  }
+  return seeds;
+}
+
 // Three projects, one `vitest run`:
 // - unit: plain Node (the local libSQL server, pure domain code, property tests)
 // - worker: inside workerd through @cloudflare/vitest-pool-workers (Hono app, Remix, Durable Objects)
@@ -29,6 +38,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ...TEST_SECRETS,
+                // Chaos seeds from the shell reach the tests inside workerd as bindings.
+                ...chaosSeeds(),
                 TURSO_DATABASE_URL: inject("libsqlUrl"),
                 TURSO_AUTH_TOKEN: inject("libsqlAuthToken"),
               },

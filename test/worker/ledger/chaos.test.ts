@@ -23,7 +23,8 @@ import { database, insertUser } from "./support.ts";
  * passes.
  */
 
-const SEED = Number(process.env.LEDGER_CHAOS_SEED ?? 20_261_126);
+// From the shell through vitest.config.ts's bindings (workerd has no process.env).
+const SEED = Number((env as { LEDGER_CHAOS_SEED?: string }).LEDGER_CHAOS_SEED || 20_261_126);
 const USERS = 8;
 const RANDOM_OPS_PER_USER = 250;
 const CONCURRENT_DEPOSITS_PER_USER = 30;

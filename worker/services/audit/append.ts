@@ -113,6 +113,33 @@ export async function appendAudit(client: Client, event: AuditEvent): Promise<vo
   }
 }
 
+/**
+ * A write and its audit event in ONE atomic batch: the event is inserted only if `write`
+ * changed exactly one row (a compare-and-set that lost writes nothing, and logs nothing), so
+ * a state change is never committed without its audit row, nor audited without committing.
+ * Returns whether the write took effect. Retries when another writer took the next sequence.
+ */
+export async function writeWithAudit(
+  client: Client,
+  write: InStatement,
+  event: AuditEvent,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const insert = await auditStatement(await readChainHead(client), event);
+    if (typeof insert === "string") throw new Error("an audit insert always carries arguments");
+    const sql = insert.sql.replace(/\)\s*VALUES\s*\(([^)]*)\)\s*$/s, ") SELECT $1 WHERE changes() = 1");
+    if (sql === insert.sql)
+      throw new Error("the audit insert no longer has the shape writeWithAudit expects");
+    const conditional = { ...insert, sql };
+    try {
+      const [result] = await client.batch([write, conditional], "write");
+      return (result?.rowsAffected ?? 0) === 1;
+    } catch (error) {
+      if (!isSequenceConflict(error) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+    }
+  }
+}
+
 interface ChainVerification {
   ok: boolean;
   rows: number;

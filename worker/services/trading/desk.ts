@@ -89,6 +89,8 @@ interface DeskDependencies {
 type Pending =
   | { stage: "hold"; plan?: SettlementPlan }
   | { stage: "submit" }
+  /** Recorded before the venue is asked to withdraw the order, so a crash resumes the cancel. */
+  | { stage: "cancel"; reason: string }
   | { stage: "settle"; plan: SettlementPlan };
 
 interface SettlementPlan {
@@ -282,23 +284,11 @@ export class OrderDesk {
           `The order is already ${record.status.replace("_", " ")}; only open orders can be cancelled.`,
         );
       }
-      await this.deps.venueFor(record.mode).cancel(restingOf(record));
-      const nowMs = this.deps.now();
-      const plan: SettlementPlan = {
-        fill: null,
-        release: remainingHold(record) > 0n,
-        trades: [],
-        after: {
-          ...record,
-          status: "cancelled",
-          reason: "cancelled_by_user",
-          pending: null,
-          updatedAtMs: nowMs,
-          closedAtMs: nowMs,
-        },
-      };
       const settled = await this.#advance(
-        await this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) }),
+        await this.#persist({
+          ...record,
+          pending: encodeStep({ stage: "cancel", reason: "cancelled_by_user" } satisfies Pending),
+        }),
       );
       return { ok: true, value: orderView(settled) };
     });
@@ -456,6 +446,9 @@ export class OrderDesk {
         case "submit":
           record = await this.#submit(record);
           break;
+        case "cancel":
+          record = await this.#cancelAtVenue(record, pending.reason);
+          break;
         case "settle":
           record = await this.#settle(record, pending.plan);
           break;
@@ -531,6 +524,26 @@ export class OrderDesk {
       reference: `order:${record.id}:fill:${fill.number}`,
     });
     return receipt.entryId;
+  }
+
+  /** The venue withdraws the order (again, on a resume: cancelling twice is harmless), then release. */
+  async #cancelAtVenue(record: OrderRecord, reason: string): Promise<OrderRecord> {
+    await this.#timed("venueMs", this.deps.venueFor(record.mode).cancel(restingOf(record)));
+    const nowMs = this.deps.now();
+    const plan: SettlementPlan = {
+      fill: null,
+      release: remainingHold(record) > 0n,
+      trades: [],
+      after: {
+        ...record,
+        status: "cancelled",
+        reason,
+        pending: null,
+        updatedAtMs: nowMs,
+        closedAtMs: nowMs,
+      },
+    };
+    return this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan } satisfies Pending) });
   }
 
   async #submit(record: OrderRecord): Promise<OrderRecord> {

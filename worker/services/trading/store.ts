@@ -63,9 +63,12 @@ export async function insertOrderIfNew(db: Database, record: OrderRecord): Promi
   return inserted.length > 0;
 }
 
-/** Writes the whole record (the desk is the only writer, so last write is the truth). */
+/**
+ * Writes the whole record (the desk is the only writer, so last write is the truth) — except
+ * `halted`, which only haltOrder sets and only an operator clears.
+ */
 export async function saveOrder(db: Database, record: OrderRecord): Promise<void> {
-  const { id: _id, ...row } = rowOfRecord(record);
+  const { id: _id, halted: _halted, ...row } = rowOfRecord(record);
   await db.update(orders).set(row).where(eq(orders.id, record.id));
 }
 
@@ -93,7 +96,7 @@ export async function commitOrder(
   record: OrderRecord,
   newTrades: NewTradeRow[],
 ): Promise<void> {
-  const { id: _id, ...row } = rowOfRecord(record);
+  const { id: _id, halted: _halted, ...row } = rowOfRecord(record);
   const update = db.update(orders).set(row).where(eq(orders.id, record.id));
   if (newTrades.length === 0) {
     await update;

@@ -1,10 +1,11 @@
+import type { InArgs } from "@libsql/client";
 import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Client, Database } from "../../../db/client.ts";
 import { users } from "../../../db/schema/users.ts";
 import { type Withdrawal, withdrawalAddresses, withdrawals } from "../../../db/schema/withdrawals.ts";
 import { ApiError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
-import { appendAudit } from "../audit/append.ts";
+import { writeWithAudit } from "../audit/append.ts";
 import type { AuditContext } from "../auth/accounts.ts";
 import { sha256Hex } from "../auth/crypto.ts";
 import {
@@ -349,29 +350,25 @@ export class WithdrawalDesk {
   ): Promise<Withdrawal> {
     const status: Status =
       outcome.refused !== null ? "rejected" : row.requiresApproval === 1 ? "held" : "approved";
-    const done = await this.#write(row, {
-      status,
-      reason: outcome.refused,
-      pending: null,
-      attempts: 0,
-      retryAtMs: null,
-    });
-    await appendAudit(this.deps.client, {
-      event: outcome.refused === null ? "withdrawal.requested" : "withdrawal.refused",
-      outcome: outcome.refused === null ? "success" : "failure",
-      actor: `user:${row.userId}`,
-      userId: row.userId,
-      ...audit,
-      detail: {
-        withdrawalId: row.id,
-        asset: row.asset,
-        amount: formatAmount(row.asset as AssetCode, row.amount),
-        requiresApproval: row.requiresApproval === 1,
-        addressTail: row.address.slice(-6),
-        ...(outcome.refused !== null ? { reason: outcome.refused } : {}),
+    return this.#write(
+      row,
+      { status, reason: outcome.refused, pending: null, attempts: 0, retryAtMs: null },
+      {
+        event: outcome.refused === null ? "withdrawal.requested" : "withdrawal.refused",
+        outcome: outcome.refused === null ? "success" : "failure",
+        actor: `user:${row.userId}`,
+        userId: row.userId,
+        ...audit,
+        detail: {
+          withdrawalId: row.id,
+          asset: row.asset,
+          amount: formatAmount(row.asset as AssetCode, row.amount),
+          requiresApproval: row.requiresApproval === 1,
+          addressTail: row.address.slice(-6),
+          ...(outcome.refused !== null ? { reason: outcome.refused } : {}),
+        },
       },
-    });
-    return done;
+    );
   }
 
   async #finishTransition(
@@ -389,42 +386,67 @@ export class WithdrawalDesk {
       await this.deps.ledger.withdrawalRelease({ idempotencyKey: `${row.id}:release`, holdId: row.holdId });
       await this.deps.ledger.releaseWithdrawalVelocity(row.id);
     }
-    const done = await this.#write(row, {
-      status: rule.to,
-      pending: null,
-      attempts: 0,
-      retryAtMs: null,
-      ...(step.transition === "approve" || step.transition === "reject" ? { reviewedBy: step.actor } : {}),
-      ...(step.transactionReference ? { transactionReference: step.transactionReference } : {}),
-      ...(step.reason ? { reason: step.reason } : {}),
-    });
-    await appendAudit(this.deps.client, {
-      event: `withdrawal.${rule.to}`,
-      outcome: "success",
-      actor: step.actor,
-      userId: row.userId,
-      ...step.audit,
-      detail: { withdrawalId: row.id, from: step.from, ...(step.reason ? { reason: step.reason } : {}) },
-    });
-    return done;
+    return this.#write(
+      row,
+      {
+        status: rule.to,
+        pending: null,
+        attempts: 0,
+        retryAtMs: null,
+        ...(step.transition === "approve" || step.transition === "reject" ? { reviewedBy: step.actor } : {}),
+        ...(step.transactionReference ? { transactionReference: step.transactionReference } : {}),
+        ...(step.reason ? { reason: step.reason } : {}),
+      },
+      {
+        event: `withdrawal.${rule.to}`,
+        outcome: "success",
+        actor: step.actor,
+        userId: row.userId,
+        ...step.audit,
+        detail: { withdrawalId: row.id, from: step.from, ...(step.reason ? { reason: step.reason } : {}) },
+      },
+    );
   }
 
-  /** Writes the row's next state, only if its step is still the one this call is running. */
-  async #write(row: Withdrawal, changes: Partial<Withdrawal>): Promise<Withdrawal> {
-    const next: Withdrawal = { ...row, ...changes, updatedAtMs: this.deps.now() };
-    const { id: _id, ...values } = next;
-    const written = await this.deps.db
+  /**
+   * Writes the row's next state — only the columns that change, never `halted` — if its step
+   * is still the one this call ran (compare-and-set). With `audit`, the event is written in the
+   * same atomic batch, so a finished step always has its audit row and never two. Losing the
+   * compare-and-set means another instance already ran this step (an alarm delivered twice
+   * across a restart): the row as it now is goes on, nothing is written twice.
+   */
+  async #write(
+    row: Withdrawal,
+    changes: Partial<Omit<Withdrawal, "id" | "halted">>,
+    audit?: Parameters<typeof writeWithAudit>[2],
+  ): Promise<Withdrawal> {
+    const updatedAtMs = this.deps.now();
+    const update = this.deps.db
       .update(withdrawals)
-      .set(values)
+      .set({ ...changes, updatedAtMs })
       .where(
         and(
           eq(withdrawals.id, row.id),
+          isNull(withdrawals.halted),
           row.pending === null ? isNull(withdrawals.pending) : eq(withdrawals.pending, row.pending),
         ),
-      )
-      .returning({ id: withdrawals.id });
-    invariant(written.length === 1, () => `withdrawal ${row.id}: its step changed under the only writer`);
-    return next;
+      );
+    let written: boolean;
+    if (audit) {
+      const query = update.toSQL();
+      written = await writeWithAudit(
+        this.deps.client,
+        { sql: query.sql, args: query.params as InArgs },
+        audit,
+      );
+    } else {
+      written = (await update.returning({ id: withdrawals.id })).length === 1;
+    }
+    if (written) return { ...row, ...changes, updatedAtMs };
+    const current = await this.#find(row.id);
+    invariant(current, () => `withdrawal ${row.id} disappeared`);
+    if (current.halted) throw new WithdrawalHaltedError(row.id);
+    return current;
   }
 
   async #failed(row: Withdrawal, error: unknown): Promise<unknown> {
