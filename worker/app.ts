@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { authRoutes } from "./api/auth.ts";
+import { botRoutes } from "./api/bots.ts";
 import { healthRoutes } from "./api/health.ts";
 import { ledgerRoutes } from "./api/ledger.ts";
 import { marketRoutes } from "./api/markets.ts";
@@ -147,6 +148,7 @@ export function createApp(options: AppOptions = {}) {
   register(API_PREFIX, walletRoutes);
   register(API_PREFIX, ledgerRoutes);
   register(API_PREFIX, opsLedgerRoutes);
+  register(API_PREFIX, botRoutes);
   register(API_PREFIX, marketRoutes);
   register(API_PREFIX, orderRoutes);
   register(API_PREFIX, withdrawalRoutes);

@@ -1,4 +1,5 @@
 export * from "./audit-log.ts";
+export * from "./bots.ts";
 export * from "./ledger.ts";
 export * from "./orders.ts";
 export * from "./reconcile-reports.ts";

@@ -24,6 +24,8 @@ export const orders = sqliteTable(
       .references(() => users.id),
     /** The client's Idempotency-Key: a retry finds the order instead of placing another. */
     clientKey: text("client_key").notNull(),
+    /** The bot that placed it (its hold and fills use the bot's allocation), or null. */
+    botId: text("bot_id"),
     /** SHA-256 of the canonical order: the same key with another order is a conflict. */
     requestHash: text("request_hash").notNull(),
     mode: text("mode", { enum: ["live", "paper"] }).notNull(),
@@ -88,6 +90,7 @@ export const orders = sqliteTable(
     uniqueIndex("orders_user_client_key_unique").on(table.userId, table.clientKey),
     index("orders_user_created_idx").on(table.userId, table.createdAtMs),
     index("orders_user_status_idx").on(table.userId, table.status),
+    index("orders_bot_idx").on(table.botId, table.createdAtMs),
     index("orders_pending_idx").on(table.userId).where(sql`${table.pending} IS NOT NULL`),
     check("orders_mode", sql`${table.mode} IN ${MODE_VALUES}`),
     check("orders_status", sql`${table.status} IN ${STATUS_VALUES}`),

@@ -24,11 +24,14 @@ import type {
 } from "../../worker/services/ledger/commands.ts";
 import { failure } from "../../worker/services/ledger/commands.ts";
 import { ledgerConfig } from "../../worker/services/ledger/config.ts";
+import type { Book } from "../../worker/services/ledger/accounts.ts";
+import type { AssetCode } from "../../worker/services/ledger/assets.ts";
 import { UserLedgerEngine } from "../../worker/services/ledger/engine.ts";
 import type { LedgerReceipt, WalletView } from "../../worker/services/ledger/movements.ts";
 import {
   type EntryQuery,
   type EntryView,
+  readBotBalances,
   readEntries,
   readWallets,
 } from "../../worker/services/ledger/store.ts";
@@ -111,6 +114,17 @@ export class UserLedger extends DurableObject<Bindings> {
     const wrong = this.#wrongUser(userId);
     if (wrong) return wrong;
     return this.#read(() => readEntries(this.#ledger().database, userId, query));
+  }
+
+  /** What one bot's allocation holds in one book, per asset (what stopping it returns). */
+  async botBalances(
+    userId: string,
+    book: Book,
+    botId: string,
+  ): Promise<LedgerOutcome<Partial<Record<AssetCode, bigint>>>> {
+    const wrong = this.#wrongUser(userId);
+    if (wrong) return wrong;
+    return this.#read(() => readBotBalances(this.#ledger().database, userId, book, botId));
   }
 
   /** Accepts a TOTP step at most once per user, and throttles failures. */

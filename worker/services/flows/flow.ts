@@ -42,7 +42,7 @@ export function retryDelayMs(attempts: number): number {
 
 /** Where halted items are reported: the owning object wires log, Sentry, metric and audit. */
 export type HaltReporter = (halt: {
-  flow: "order" | "withdrawal";
+  flow: "order" | "withdrawal" | "bot";
   id: string;
   userId: string;
   reason: string;

@@ -18,6 +18,8 @@ import type {
   WithdrawalReleaseCommand,
   WithdrawalSettleCommand,
 } from "./commands.ts";
+import type { Book } from "./accounts.ts";
+import type { AssetCode } from "./assets.ts";
 import type { LedgerReceipt, WalletView } from "./movements.ts";
 import type { EntryQuery, EntryView } from "./store.ts";
 
@@ -47,6 +49,7 @@ export interface UserLedgerClient {
   botReturn(input: WithoutUser<Input<BotReturnCommand>>): Promise<LedgerReceipt>;
   wallets(): Promise<WalletView[]>;
   entries(query: EntryQuery): Promise<{ entries: EntryView[]; nextBeforeSequence: number | null }>;
+  botBalances(book: Book, botId: string): Promise<Partial<Record<AssetCode, bigint>>>;
   /** The user's exact counters kept beside their balances (TOTP replay guard, velocity). */
   consumeTotpStep(input: { matchedStep: number | null; nowMs: number }): Promise<TotpDecision>;
   recordTotpFailure(nowMs: number): Promise<void>;
@@ -97,6 +100,7 @@ export function userLedger(
     botReturn: (input) => move("bot_return", (ledger) => ledger.botReturn({ ...input, userId })),
     wallets: () => call((ledger) => ledger.wallets(userId)),
     entries: (query) => call((ledger) => ledger.entries(userId, query)),
+    botBalances: (book, botId) => call((ledger) => ledger.botBalances(userId, book, botId)),
     consumeTotpStep: (input) => counter<TotpDecision>(stub, (ledger) => ledger.consumeTotpStep(input)),
     recordTotpFailure: (nowMs) => counter<void>(stub, (ledger) => ledger.recordTotpFailure(nowMs)),
     reserveWithdrawalVelocity: (request) =>

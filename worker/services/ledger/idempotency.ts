@@ -28,7 +28,7 @@ export async function requestHashOf(request: unknown): Promise<string> {
   return sha256Hex(canonicalJson(request));
 }
 
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(normalise(value, 0));
 }
 

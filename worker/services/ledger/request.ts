@@ -10,7 +10,7 @@ import { ASSET_CODES, type AssetCode } from "./assets.ts";
  * or too many decimals is a 400 `invalid_request` naming the field.
  */
 
-const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 const MAX_CLIENT_KEY_LENGTH = 255;
 // Visible ASCII and spaces: what a header can carry without ambiguity.
 const KEY_PATTERN = /^[\x20-\x7E]+$/;

@@ -1,6 +1,6 @@
 import type { Client, InStatement } from "../../../db/client.ts";
 import { auditStatement, type ChainHead, GENESIS_HASH } from "../audit/append.ts";
-import { type Book, isBook, parseAccount } from "./accounts.ts";
+import { type Book, isBook, parseAccount, userAccount } from "./accounts.ts";
 import { formatAmount } from "./amount.ts";
 import { type AssetCode, assert, isAssetCode } from "./assets.ts";
 import type { EntryType } from "./commands.ts";
@@ -307,6 +307,31 @@ export async function readWallets(database: LedgerDatabase, userId: string): Pro
     if (isAssetCode(asset)) state.balances.set(balanceKey(String(row.account), asset), toBigInt(row.balance));
   }
   return allWallets(state);
+}
+
+/** One bot's allocation account in one book: every asset it holds, in minor units. */
+export async function readBotBalances(
+  database: LedgerDatabase,
+  userId: string,
+  book: Book,
+  botId: string,
+): Promise<Partial<Record<AssetCode, bigint>>> {
+  const account = userAccount(userId, book, { botId });
+  const [result] = await database.batch(
+    [
+      {
+        sql: "SELECT asset, balance FROM ledger_balances WHERE user_id = ? AND account = ?",
+        args: [userId, account],
+      },
+    ],
+    "read",
+  );
+  const balances: Partial<Record<AssetCode, bigint>> = {};
+  for (const row of result?.rows ?? []) {
+    const asset = String(row.asset);
+    if (isAssetCode(asset)) balances[asset] = toBigInt(row.balance);
+  }
+  return balances;
 }
 
 export interface EntryQuery {

@@ -22,7 +22,7 @@ type UserOrdersStub = DurableObjectStub<
   import("../../../durable-objects/user-orders/user-orders.ts").UserOrders
 >;
 
-interface UserOrdersClient {
+export interface UserOrdersClient {
   /** The outcome as data: the caller wants the desk's timing on success. */
   place(request: OrderRequest): Promise<DeskOutcome<OrderView>>;
   cancel(orderId: string): Promise<OrderView>;
@@ -76,7 +76,7 @@ interface Failure {
 }
 
 /** A failed outcome as the API's error (503s say when to come back). */
-function failureError(error: Failure): ApiError {
+export function failureError(error: Failure): ApiError {
   const { status, code, message, fields } = error;
   return new ApiError(status as ApiError["status"], code, message, {
     ...(fields ? { fields } : {}),

@@ -159,6 +159,7 @@ export class OrderDesk {
       quantityMinor: request.quantityMinor,
       quoteAmountMinor: request.quoteAmountMinor,
       priceMinor: request.priceMinor,
+      ...(request.botId ? { botId: request.botId } : {}),
     });
     return this.#guard(async () => {
       const venue = this.deps.venueFor(request.mode);
@@ -180,6 +181,7 @@ export class OrderDesk {
         id: this.deps.newId(),
         userId: this.userId,
         clientKey: request.clientKey,
+        botId: request.botId ?? null,
         requestHash,
         mode: request.mode,
         venue: venue.venue,
@@ -466,6 +468,7 @@ export class OrderDesk {
       holdId: record.id,
       asset: record.holdAsset,
       amountMinor: record.holdAmountMinor,
+      botId: record.botId,
       reference: `order:${record.id}`,
     });
     // With the plan known, the fill is sent alongside: if it reaches the ledger before the

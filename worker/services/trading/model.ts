@@ -27,8 +27,10 @@ type OrderMode = Book;
 /** An order the filters accepted, in exact units: what the Worker hands the order desk. */
 export interface OrderRequest {
   userId: string;
-  /** The client's Idempotency-Key, namespaced ("api:<key>"). */
+  /** The client's Idempotency-Key, namespaced ("api:<key>", "page:<key>", "bot:<bot id>:<key>"). */
   clientKey: string;
+  /** Placed by this bot: held from and settled into the bot's allocation. */
+  botId?: string | undefined;
   mode: OrderMode;
   symbol: MarketSymbol;
   side: OrderSide;
@@ -43,6 +45,7 @@ export interface OrderRecord extends Progress {
   id: string;
   userId: string;
   clientKey: string;
+  botId: string | null;
   requestHash: string;
   mode: OrderMode;
   venue: Venue;
@@ -77,6 +80,7 @@ export function recordOfRow(row: OrderRow): OrderRecord {
     id: row.id,
     userId: row.userId,
     clientKey: row.clientKey,
+    botId: row.botId,
     requestHash: row.requestHash,
     mode: row.mode,
     venue: row.venue as Venue,
@@ -116,6 +120,7 @@ export function rowOfRecord(record: OrderRecord): OrderRow {
     id: record.id,
     userId: record.userId,
     clientKey: record.clientKey,
+    botId: record.botId,
     requestHash: record.requestHash,
     mode: record.mode,
     venue: record.venue,

@@ -1,0 +1,173 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { errorCode } from "../../support/api-client.ts";
+import { freshCode, rows, signUp, withTwoFactor } from "../flows/support.ts";
+import { database, key, walletIn, walletsOf } from "../ledger/support.ts";
+import { fundedTrader } from "../trading/support.ts";
+
+/** API.md "Bots", driven as a script would. */
+
+const DCA = {
+  baseOrder: "100.00",
+  safetyOrder: "50.00",
+  safetyOrders: 2,
+  priceDeviationPercent: "1.5",
+  volumeScale: "1.5",
+  takeProfitPercent: "2",
+};
+
+function dcaBot(overrides: Record<string, unknown> = {}) {
+  return {
+    type: "dca",
+    symbol: "BTC-GBP",
+    mode: "paper",
+    budget: "300.00",
+    budgetAsset: "GBP",
+    params: DCA,
+    ...overrides,
+  };
+}
+
+interface BotBody {
+  bot: { id: string; status: string; mode: string; budget: string; pnl?: Record<string, string> };
+}
+
+async function botCount(userId: string): Promise<number> {
+  const [row] = await rows(database(), "SELECT COUNT(*) AS n FROM bots WHERE user_id = ?", [userId]);
+  return Number(row?.n ?? 0);
+}
+
+function botObject(id: string) {
+  return env.BOT.get(env.BOT.idFromName(id));
+}
+
+describe("LIVE bots need 2FA and a fresh code at every step", () => {
+  it("refuses without 2FA, without a code, and with a replayed code; creates nothing", async () => {
+    const noTwoFactor = await signUp("bot-live");
+    const refused = await noTwoFactor.client.post(
+      "/api/v1/bots",
+      dcaBot({ mode: "live", symbol: "BTC-USDT", budgetAsset: "USDT", budget: "300.00" }),
+    );
+    expect(refused.status).toBe(403);
+    expect(errorCode(refused)).toBe("two_factor_not_enabled");
+    expect(await botCount(noTwoFactor.id)).toBe(0);
+
+    const trader = await withTwoFactor("bot-live2");
+    const live = dcaBot({ mode: "live", symbol: "BTC-USDT", budgetAsset: "USDT", budget: "300.00" });
+    const noCode = await trader.client.post("/api/v1/bots", live);
+    expect(noCode.status).toBe(403);
+    expect(errorCode(noCode)).toBe("totp_required");
+    const code = await freshCode(trader);
+    // The first use spends the code (the live book is empty: 409), the replay is refused.
+    const first = await trader.client.post("/api/v1/bots", { ...live, totp: code });
+    expect(first.status).toBe(409);
+    expect(errorCode(first)).toBe("insufficient_funds");
+    const replayed = await trader.client.post("/api/v1/bots", { ...live, totp: code });
+    expect(replayed.status).toBe(403);
+    expect(errorCode(replayed)).toBe("totp_invalid");
+    expect(await botCount(trader.id)).toBe(0);
+  });
+});
+
+describe("creating a bot: bad input gets a stable 4xx and changes nothing", () => {
+  it("a DCA budget that cannot cover its orders is refused with the amount needed", async () => {
+    const { client, user } = await fundedTrader("1000.00");
+    const response = await client.post<{ error: { code: string; message: string } }>(
+      "/api/v1/bots",
+      dcaBot({ budget: "150.00" }),
+    );
+    expect(response.status).toBe(400);
+    expect(errorCode(response)).toBe("budget_too_small");
+    expect(response.body.error.message).toMatch(/at least 2\d\d\.\d\d GBP/);
+    expect(await botCount(user.id)).toBe(0);
+  });
+
+  it("no funds in the budget asset: 409 insufficient_funds naming the asset, never a 500", async () => {
+    const trader = await signUp("bot-empty");
+    const response = await trader.client.post<{ error: { message: string } }>("/api/v1/bots", dcaBot());
+    expect(response.status).toBe(409);
+    expect(errorCode(response)).toBe("insufficient_funds");
+    expect(response.body.error.message).toContain("GBP");
+  });
+
+  it("refuses out-of-range params, an inverted grid, a budget asset that is not the quote", async () => {
+    const { client, user } = await fundedTrader("1000.00");
+    const badAsset = await client.post("/api/v1/bots", dcaBot({ budgetAsset: "USDT" }));
+    expect(badAsset.status).toBe(400);
+    const tooMany = await client.post("/api/v1/bots", dcaBot({ params: { ...DCA, safetyOrders: 26 } }));
+    expect(tooMany.status).toBe(400);
+    const inverted = await client.post("/api/v1/bots", {
+      type: "grid",
+      symbol: "BTC-GBP",
+      mode: "paper",
+      budget: "500.00",
+      budgetAsset: "GBP",
+      params: { lowerPrice: "70000.00", upperPrice: "60000.00", gridLevels: 5, spacing: "arithmetic" },
+    });
+    expect(inverted.status).toBe(400);
+    expect(await botCount(user.id)).toBe(0);
+  });
+});
+
+describe("a PAPER DCA bot", () => {
+  it("starts holding its budget, places its base order within a tick, and stops leaving nothing open", async () => {
+    const { client, user } = await fundedTrader("1000.00");
+    const created = await client.post<BotBody>("/api/v1/bots", dcaBot(), { "Idempotency-Key": key("bot") });
+    expect(created.status).toBe(201);
+    expect(created.body.bot.status).toBe("draft");
+    const id = created.body.bot.id;
+
+    // Confirming a PAPER bot is a 409 and changes nothing.
+    const confirm = await client.post(`/api/v1/bots/${id}/confirm`, {});
+    expect(confirm.status).toBe(409);
+
+    const started = await client.post<BotBody>(`/api/v1/bots/${id}/start`, {});
+    expect(started.status).toBe(200);
+    expect(started.body.bot.status).toBe("running");
+    let wallets = await walletsOf(client);
+    expect(walletIn(wallets, "paper", "GBP")).toMatchObject({ available: "700.00", allocated: "300.00" });
+
+    // The alarm ticks (the start armed it for now): the base order is placed and fills on the
+    // simulated market. Run due alarms until it shows, bounded.
+    let kinds: string[] = [];
+    for (let attempt = 0; attempt < 20 && !kinds.includes("order_placed"); attempt++) {
+      await runDurableObjectAlarm(botObject(id));
+      const events = await client.get<{ events: { kind: string; message: string }[] }>(
+        `/api/v1/bots/${id}/events`,
+      );
+      expect(events.status).toBe(200);
+      kinds = events.body.events.map((event) => event.kind);
+      if (!kinds.includes("order_placed")) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(kinds).toContain("started");
+    expect(kinds).toContain("order_placed");
+    wallets = await walletsOf(client);
+    expect(Number(walletIn(wallets, "paper", "BTC").allocated)).toBeGreaterThan(0);
+
+    const again = await client.post(`/api/v1/bots/${id}/start`, {});
+    expect(again.status).toBe(409);
+
+    const killed = await client.post<{ bots: { status: string }[] }>("/api/v1/bots/kill-switch", {});
+    expect(killed.status).toBe(200);
+    expect(killed.body.bots.map((bot) => bot.status)).toEqual(["stopped"]);
+    const open = await rows(
+      database(),
+      "SELECT id FROM orders WHERE bot_id = ? AND status IN ('open', 'partially_filled')",
+      [id],
+    );
+    expect(open).toHaveLength(0);
+    wallets = await walletsOf(client);
+    expect(walletIn(wallets, "paper", "GBP").allocated).toBe("0.00");
+    expect(walletIn(wallets, "paper", "BTC").allocated).toBe("0.00000000");
+    const detail = await client.get<BotBody>(`/api/v1/bots/${id}`);
+    expect(detail.body.bot.status).toBe("stopped");
+    expect(detail.body.bot.pnl).toHaveProperty("realised");
+    const startStopped = await client.post(`/api/v1/bots/${id}/start`, {});
+    expect(startStopped.status).toBe(409);
+
+    const other = await signUp("bot-other");
+    const foreign = await other.client.get(`/api/v1/bots/${id}`);
+    expect(foreign.status).toBe(404);
+    void user;
+  });
+});

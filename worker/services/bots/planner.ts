@@ -1,0 +1,124 @@
+import type { BotRow } from "../../../db/schema/bots.ts";
+import { ApiError } from "../../errors.ts";
+import { invariant } from "../flows/flow.ts";
+import { MARKETS, type MarketSymbol } from "../markets/symbols.ts";
+import type { Planner, PlanOutput } from "./desk.ts";
+import {
+  createDcaState,
+  createGridState,
+  decodeDcaState,
+  decodeGridState,
+  encodeDcaState,
+  encodeGridState,
+  type Observation,
+  type PlanResult,
+  parseDcaParams,
+  parseGridParams,
+  planDca,
+  planGrid,
+  requiredBudget,
+} from "./strategy/index.ts";
+
+/**
+ * The bridge between a bot's records and its strategy (strategy/): params are validated once
+ * at creation (as decimal strings, stored as given) and parsed again exactly on every tick;
+ * the strategy's state is stored as JSON through its own codec.
+ */
+
+export function validateParams(
+  type: BotRow["type"],
+  symbol: MarketSymbol,
+  raw: Record<string, unknown>,
+  lastPriceMinor: bigint,
+): { params: Record<string, unknown>; requiredBudgetMinor: bigint } {
+  if (type === "dca") {
+    const parsed = parseDcaParams(symbol, raw);
+    if (!parsed.ok) throw invalidParams(parsed.fieldErrors);
+    return { params: raw, requiredBudgetMinor: requiredBudget(symbol, "dca", parsed.params) };
+  }
+  const parsed = parseGridParams(symbol, raw);
+  if (!parsed.ok) throw invalidParams(parsed.fieldErrors);
+  return {
+    params: raw,
+    requiredBudgetMinor: requiredBudget(symbol, "grid", parsed.params, { lastPriceMinor }),
+  };
+}
+
+function invalidParams(fieldErrors: Record<string, string>): ApiError {
+  const fields = Object.fromEntries(
+    Object.entries(fieldErrors).map(([name, message]) => [`params.${name}`, message]),
+  );
+  return new ApiError(400, "invalid_request", "Some bot parameters are missing or invalid.", { fields });
+}
+
+export function plannerFor(bot: BotRow): Planner {
+  const symbol = bot.symbol as MarketSymbol;
+  const market = MARKETS[symbol];
+  invariant(market, `bot ${bot.id}: unknown symbol ${bot.symbol}`);
+  const raw = JSON.parse(bot.params) as Record<string, unknown>;
+  return {
+    plan(input) {
+      const observation: Observation = {
+        nowMs: input.nowMs,
+        market: {
+          lastPriceMinor: input.market.lastPriceMinor,
+          stale: input.market.stale,
+          filters: market.filters,
+        },
+        orders: input.orders.map((order) => ({
+          key: order.key,
+          side: order.side,
+          type: order.type,
+          status: order.status,
+          priceMinor: order.priceMinor,
+          quantityMinor: order.quantityMinor,
+          filledQuantityMinor: order.filledQuantityMinor,
+          filledQuoteMinor: order.filledQuoteMinor,
+          feeMinor: order.feeMinor,
+        })),
+        budget: {
+          allocatedMinor: bot.budget,
+          availableQuoteMinor: input.balances.quoteMinor,
+          availableBaseMinor: input.balances.baseMinor,
+        },
+      };
+      const fresh =
+        input.state === null || typeof input.state !== "object" || Object.keys(input.state).length === 0;
+      if (bot.type === "dca") {
+        const parsed = parseDcaParams(symbol, raw);
+        invariant(parsed.ok, `bot ${bot.id}: stored DCA params no longer parse`);
+        const state = fresh ? createDcaState(parsed.params) : decodeDcaState(input.state);
+        return output(planDca(state, observation), encodeDcaState);
+      }
+      const parsed = parseGridParams(symbol, raw);
+      invariant(parsed.ok, `bot ${bot.id}: stored grid params no longer parse`);
+      const state = fresh ? createGridState(parsed.params) : decodeGridState(input.state);
+      return output(planGrid(state, observation), encodeGridState);
+    },
+  };
+}
+
+function output<State>(result: PlanResult<State>, encode: (state: State) => unknown): PlanOutput {
+  return {
+    state: encode(result.state),
+    actions: result.actions.map((action) =>
+      action.kind === "cancel"
+        ? { kind: "cancel", key: action.key }
+        : {
+            kind: "place",
+            key: action.key,
+            side: action.side,
+            type: action.type,
+            quantityMinor: action.quantityMinor,
+            quoteAmountMinor: action.quoteAmountMinor,
+            priceMinor: action.priceMinor,
+          },
+    ),
+    events: result.events.map((event) => ({
+      kind: event.kind,
+      message: event.message,
+      detail: event.detail,
+    })),
+    stop: result.stop ? { reason: result.stop.reason } : undefined,
+  };
+}
