@@ -143,6 +143,7 @@ describe("reconciliation on the Ops page", () => {
       expect.arrayContaining([
         "holds_owned",
         "finished_flows_released",
+        "bot_allocations_owned",
         "no_stuck_steps",
         "audit_chain_intact",
       ]),

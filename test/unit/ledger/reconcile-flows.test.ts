@@ -221,6 +221,56 @@ describe("reconciliation of the money flows", () => {
     expect(details.no_stuck_steps).toBe("3 steps in flight, none older than 300 s; nothing halted");
   });
 
+  it("finds a bot allocation that no running bot owns: a stopped bot's, or a bot that does not exist", async () => {
+    const allocate = (botId: string) =>
+      run({
+        userId: USER,
+        kind: "bot_allocate",
+        idempotencyKey: `bot:${botId}:allocate`,
+        book: "paper",
+        botId,
+        asset: "GBP",
+        amountMinor: 1_000n,
+      });
+    const insertBot = (id: string, status: string, pending: string | null = null) =>
+      client.execute({
+        sql: `INSERT INTO bots (id, user_id, client_key, request_hash, type, symbol, mode, status, budget_asset, budget,
+                params, pending, created_at_ms, updated_at_ms)
+              VALUES (?, ?, ?, 'hash', 'dca', 'BTC-GBP', 'paper', ?, 'GBP', 1000, '{}', ?, ?, ?)`,
+        args: [id, USER, `key-${id}`, status, pending, BigInt(FRESH_MS), BigInt(FRESH_MS)],
+      });
+    await allocate("bot-running");
+    await insertBot("bot-running", "running");
+    await allocate("bot-stopping");
+    await insertBot("bot-stopping", "running", '{"stage":"stop"}');
+    expect(failed(await reconcile())).toEqual({});
+
+    await allocate("bot-stopped");
+    await insertBot("bot-stopped", "stopped");
+    await allocate("bot-ghost");
+    const problems = failed(await reconcile());
+    expect(Object.keys(problems)).toEqual(["bot_allocations_owned"]);
+    expect(problems.bot_allocations_owned).toContain(
+      `bot ${USER}/bot-stopped is stopped but its allocation holds 1000 GBP`,
+    );
+    expect(problems.bot_allocations_owned).toContain(
+      `user:${USER}:paper:bot:bot-ghost holds 1000 GBP minor units but no such bot exists`,
+    );
+  });
+
+  it("finds a halted bot", async () => {
+    await client.execute({
+      sql: `INSERT INTO bots (id, user_id, client_key, request_hash, type, symbol, mode, status, budget_asset, budget,
+              params, halted, created_at_ms, updated_at_ms)
+            VALUES ('bot-halted', ?, 'key-h', 'hash', 'dca', 'BTC-GBP', 'paper', 'error', 'GBP', 1000, '{}',
+              'invariant: strategy failed', ?, ?)`,
+      args: [USER, BigInt(FRESH_MS), BigInt(FRESH_MS)],
+    });
+    const problems = failed(await reconcile());
+    expect(Object.keys(problems)).toEqual(["no_stuck_steps"]);
+    expect(problems.no_stuck_steps).toContain(`bot ${USER}/bot-halted halted: invariant: strategy failed`);
+  });
+
   it("finds an open hold that no order owns", async () => {
     await run({
       userId: USER,

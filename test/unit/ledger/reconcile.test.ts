@@ -122,6 +122,7 @@ describe("reconciliation", () => {
       "journal_append_only",
       "holds_owned",
       "finished_flows_released",
+      "bot_allocations_owned",
       "no_stuck_steps",
       "audit_chain_intact",
     ]);

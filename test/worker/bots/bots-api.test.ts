@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { errorCode } from "../../support/api-client.ts";
-import { freshCode, rows, signUp, withTwoFactor } from "../flows/support.ts";
+import { depositLive, freshCode, rows, signUp, withTwoFactor } from "../flows/support.ts";
 import { database, key, walletIn, walletsOf } from "../ledger/support.ts";
 import { fundedTrader } from "../trading/support.ts";
 
@@ -66,6 +66,46 @@ describe("LIVE bots need 2FA and a fresh code at every step", () => {
     expect(replayed.status).toBe(403);
     expect(errorCode(replayed)).toBe("totp_invalid");
     expect(await botCount(trader.id)).toBe(0);
+  });
+});
+
+describe("a LIVE bot before the exchange link", () => {
+  it("is created and confirmed with fresh codes, but its start answers 503 live_unavailable and holds nothing", async () => {
+    const trader = await withTwoFactor("bot-live3");
+    await depositLive(trader, "USDT", "1000.000000");
+    const live = dcaBot({ mode: "live", symbol: "BTC-USDT", budgetAsset: "USDT", budget: "300.000000" });
+    const created = await trader.client.post<BotBody>("/api/v1/bots", {
+      ...live,
+      totp: await freshCode(trader),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.bot.status).toBe("awaiting_confirmation");
+    const id = created.body.bot.id;
+    const startEarly = await trader.client.post(`/api/v1/bots/${id}/start`, {
+      totp: await freshCode(trader),
+    });
+    expect(startEarly.status).toBe(409);
+    const noCode = await trader.client.post(`/api/v1/bots/${id}/confirm`, {});
+    expect(errorCode(noCode)).toBe("totp_required");
+    const confirmed = await trader.client.post<BotBody>(`/api/v1/bots/${id}/confirm`, {
+      totp: await freshCode(trader),
+    });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.bot.status).toBe("draft");
+    const start = await trader.client.post(`/api/v1/bots/${id}/start`, { totp: await freshCode(trader) });
+    expect(start.status).toBe(503);
+    expect(errorCode(start)).toBe("live_unavailable");
+    const wallets = await walletsOf(trader.client);
+    expect(walletIn(wallets, "live", "USDT")).toMatchObject({
+      available: "1000.000000",
+      allocated: "0.000000",
+    });
+    const audit = await rows(
+      database(),
+      "SELECT event FROM audit_log WHERE user_id = ? AND event LIKE 'bot.%' ORDER BY sequence",
+      [trader.id],
+    );
+    expect(audit.map((row) => row.event)).toEqual(["bot.created", "bot.confirmed"]);
   });
 });
 

@@ -437,6 +437,7 @@ describe("POST /api/v1/ops/deposits", () => {
         "holds_consistent",
         "holds_owned",
         "finished_flows_released",
+        "bot_allocations_owned",
         "no_stuck_steps",
         "audit_chain_intact",
       ]),

@@ -36,7 +36,12 @@ const SPLIT = 1_000_000_000n;
 const DEFAULT_STUCK_AFTER_MS = 5 * 60_000;
 
 /** The checks that read the flows' records as well as the ledger (see HOLD_OWNERS). */
-export const FLOW_CHECKS = ["holds_owned", "finished_flows_released", "no_stuck_steps"] as const;
+export const FLOW_CHECKS = [
+  "holds_owned",
+  "finished_flows_released",
+  "bot_allocations_owned",
+  "no_stuck_steps",
+] as const;
 
 export function isFlowCheck(name: string): boolean {
   return (FLOW_CHECKS as readonly string[]).includes(name);
@@ -73,6 +78,8 @@ const HOLD_OWNERS = {
 } as const satisfies Record<HoldKind, HoldOwner>;
 
 const OWNER_KINDS = Object.keys(HOLD_OWNERS) as (keyof typeof HOLD_OWNERS)[];
+/** Flows that record steps but own no holds (a bot moves money through its allocation). */
+const STEP_ONLY_FLOWS = ["bot"] as const;
 const ownedKinds = OWNER_KINDS.map((kind) => `'${kind}'`).join(", ");
 
 const APPEND_ONLY_TRIGGERS = [
@@ -189,15 +196,27 @@ const QUERIES = {
             WHERE h.status = 'open' AND (${owner.finished})`;
   }).join(" UNION ALL ")}
     LIMIT ${OFFENDERS_SHOWN}`,
+  // A bot's allocation holds money only while the bot runs, is paused, or has a step in flight
+  // (a stop returning it); an allocation of a bot that does not exist is money nobody owns.
+  botAllocations: `SELECT b.user_id, b.account, b.asset, b.balance, bt.id AS bot_id, bt.status
+                   FROM ledger_balances b
+                   LEFT JOIN bots bt ON bt.user_id = b.user_id
+                     AND b.account = 'user:' || bt.user_id || ':' || bt.mode || ':bot:' || bt.id
+                   WHERE b.account LIKE 'user:%:bot:%' AND b.balance != 0
+                     AND (bt.id IS NULL OR (bt.status NOT IN ('running', 'paused') AND bt.pending IS NULL))
+                   LIMIT ${OFFENDERS_SHOWN}`,
+  botAllocationCount: `SELECT COUNT(*) AS n FROM ledger_balances WHERE account LIKE 'user:%:bot:%' AND balance != 0`,
   // Halted rows first: they never resume by themselves. One `?` per table: the cut-off time.
-  stuckSteps: `SELECT * FROM (${OWNER_KINDS.map(
-    (kind) =>
-      `SELECT '${kind}' AS flow, user_id, id, updated_at_ms, halted, halted IS NOT NULL AS is_halted,
+  stuckSteps: `SELECT * FROM (${[...OWNER_KINDS, ...STEP_ONLY_FLOWS]
+    .map(
+      (kind) =>
+        `SELECT '${kind}' AS flow, user_id, id, updated_at_ms, halted, halted IS NOT NULL AS is_halted,
          CASE WHEN json_valid(pending) THEN json_extract(pending, '$.stage') END AS stage,
          substr(pending, 1, 40) AS pending_start
-       FROM ${HOLD_OWNERS[kind].table}
+       FROM ${kind === "bot" ? "bots" : HOLD_OWNERS[kind as keyof typeof HOLD_OWNERS].table}
        WHERE halted IS NOT NULL OR (pending IS NOT NULL AND updated_at_ms < ?)`,
-  ).join(" UNION ALL ")})
+    )
+    .join(" UNION ALL ")})
     ORDER BY is_halted DESC, updated_at_ms LIMIT ${OFFENDERS_SHOWN}`,
   triggers: `SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (${APPEND_ONLY_TRIGGERS.map((name) => `'${name}'`).join(", ")})`,
 } as const;
@@ -222,7 +241,7 @@ export async function reconcileLedger(
   const names = Object.keys(QUERIES) as QueryName[];
   const statements: InStatement[] = names.map((name) =>
     name === "stuckSteps"
-      ? { sql: QUERIES[name], args: OWNER_KINDS.map(() => stuckBeforeMs) }
+      ? { sql: QUERIES[name], args: [...OWNER_KINDS, ...STEP_ONLY_FLOWS].map(() => stuckBeforeMs) }
       : QUERIES[name],
   );
   const results = await client.batch(statements, "read");
@@ -350,6 +369,15 @@ export async function reconcileLedger(
         `${row.flow} ${row.user_id}/${row.id} is ${row.status} but its hold ${row.hold_id} is open with ${toBigInt(row.remaining)} ${row.asset} minor units`,
     ),
     `${flowsDescribed}: none finished still holds money`,
+  );
+  add(
+    "bot_allocations_owned",
+    rows("botAllocations").map((row) =>
+      row.bot_id === null
+        ? `${row.account} holds ${toBigInt(row.balance)} ${row.asset} minor units but no such bot exists`
+        : `bot ${row.user_id}/${row.bot_id} is ${row.status} but its allocation holds ${toBigInt(row.balance)} ${row.asset} minor units`,
+    ),
+    `${Number(rows("botAllocationCount")[0]?.n ?? 0)} non-zero bot allocations, each of a running or paused bot or one being stopped`,
   );
   add(
     "no_stuck_steps",
