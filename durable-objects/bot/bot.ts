@@ -86,7 +86,7 @@ export class Bot extends DurableObject<Bindings> {
         await this.ctx.storage.setAlarm(nextWakeMs);
       }
     } catch (error) {
-      isolateMetrics.increment("chx_bot_ticks_total", { outcome: "error" });
+      isolateMetrics.increment("chx_bot_ticks_total", { bot_type: "unknown", outcome: "error" });
       const config = getConfig(this.env);
       createLogger({ level: config.LOG_LEVEL }).warn("bot alarm failed", { botId, error });
       await this.ctx.storage.setAlarm(Date.now() + 5_000);

@@ -241,21 +241,22 @@ export class BotDesk {
    * The alarm's work: finish a step in flight, then one tick if the bot runs. Returns when the
    * alarm should ring next (null: nothing to do until someone calls).
    */
-  async wake(): Promise<{ nextWakeMs: number | null; ticked: boolean }> {
+  async wake(): Promise<{ nextWakeMs: number | null; ticked: boolean; type: BotRow["type"] | null }> {
     const nowMs = this.deps.now();
     const loaded = this.#row ?? (await this.#load());
-    if (!loaded) return { nextWakeMs: null, ticked: false };
-    if (loaded.halted) return { nextWakeMs: null, ticked: false };
+    if (!loaded) return { nextWakeMs: null, ticked: false, type: null };
+    const type = loaded.type;
+    if (loaded.halted) return { nextWakeMs: null, ticked: false, type };
     if (loaded.retryAtMs !== null && loaded.retryAtMs > nowMs) {
-      return { nextWakeMs: loaded.retryAtMs, ticked: false };
+      return { nextWakeMs: loaded.retryAtMs, ticked: false, type };
     }
     let bot: BotRow;
     try {
       bot = await this.#advance(loaded);
-      if (bot.status !== "running") return { nextWakeMs: null, ticked: false };
+      if (bot.status !== "running") return { nextWakeMs: null, ticked: false, type };
       bot = await this.#tick(bot, nowMs);
     } catch (error) {
-      if (error instanceof BotHaltedError) return { nextWakeMs: null, ticked: false };
+      if (error instanceof BotHaltedError) return { nextWakeMs: null, ticked: false, type };
       const attempts = loaded.attempts + 1;
       const retryAtMs = nowMs + retryDelayMs(attempts);
       await this.deps.db
@@ -269,9 +270,9 @@ export class BotDesk {
         attempts,
         error,
       });
-      return { nextWakeMs: retryAtMs, ticked: false };
+      return { nextWakeMs: retryAtMs, ticked: false, type };
     }
-    return { nextWakeMs: bot.status === "running" ? nowMs + TICK_INTERVAL_MS : null, ticked: true };
+    return { nextWakeMs: bot.status === "running" ? nowMs + TICK_INTERVAL_MS : null, ticked: true, type };
   }
 
   // ---- Steps -----------------------------------------------------------------------------
