@@ -8,7 +8,20 @@ import { sha256Hex } from "../auth/crypto.ts";
  * cannot both win, so the chain never forks — the loser re-reads the head and retries.
  */
 export const GENESIS_HASH = "0".repeat(64);
-const MAX_APPEND_ATTEMPTS = 8;
+/**
+ * Appends race for the next sequence; the loser reads the new head and tries again after a
+ * short random pause (so a crowd of writers spreads out instead of colliding in lockstep).
+ * Bounded: with 40 attempts and pauses up to 40 ms a writer gives up only after ~1.6 s of
+ * losing every race, which takes dozens of writers at once.
+ */
+const MAX_APPEND_ATTEMPTS = 40;
+const MAX_BACKOFF_MS = 40;
+
+async function backoff(attempt: number): Promise<void> {
+  const [random = 0] = crypto.getRandomValues(new Uint32Array(1));
+  const ceilingMs = Math.min(MAX_BACKOFF_MS, 2 * attempt);
+  await new Promise((resolve) => setTimeout(resolve, (random / 2 ** 32) * ceilingMs));
+}
 
 interface AuditEvent {
   event: string;
@@ -109,6 +122,7 @@ export async function appendAudit(client: Client, event: AuditEvent): Promise<vo
       return;
     } catch (error) {
       if (!isSequenceConflict(error) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+      await backoff(attempt);
     }
   }
 }
@@ -136,6 +150,7 @@ export async function writeWithAudit(
       return (result?.rowsAffected ?? 0) === 1;
     } catch (error) {
       if (!isSequenceConflict(error) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+      await backoff(attempt);
     }
   }
 }

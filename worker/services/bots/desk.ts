@@ -1,10 +1,11 @@
+import type { InArgs } from "@libsql/client";
 import { and, desc, eq, isNull, like } from "drizzle-orm";
 import type { Client, Database } from "../../../db/client.ts";
 import { type BotRow, botEvents, bots } from "../../../db/schema/bots.ts";
 import { orders } from "../../../db/schema/orders.ts";
 import { ApiError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
-import { appendAudit } from "../audit/append.ts";
+import { appendAudit, writeWithAudit } from "../audit/append.ts";
 import type { AuditContext } from "../auth/accounts.ts";
 import {
   decodeStep,
@@ -73,7 +74,16 @@ export interface BotDeskDependencies {
   reportHalt?: HaltReporter | undefined;
 }
 
-type Step = { stage: "allocate" } | { stage: "stop"; reason: string; from: BotStatus };
+type Step =
+  | { stage: "allocate"; audit: AuditContext }
+  | { stage: "stop"; reason: string; from: BotStatus; audit: AuditContext };
+
+/** An audit event written in the same atomic batch as the state change it records. */
+interface AuditedChange {
+  event: string;
+  audit: AuditContext;
+  detail?: Record<string, unknown>;
+}
 
 /** Bounds: orders a tick looks at, actions it may take, events it may write. */
 const MAX_ORDERS_OBSERVED = 500;
@@ -168,9 +178,8 @@ export class BotDesk {
     if (bot.status !== "awaiting_confirmation") {
       throw new ApiError(409, "invalid_state", `A ${bot.status} bot cannot be confirmed.`);
     }
-    const next = await this.#write(bot, { status: "draft" });
+    const next = await this.#write(bot, { status: "draft" }, { event: "bot.confirmed", audit });
     await this.#events(next, next.ticks, [{ kind: "confirmed", message: "LIVE bot confirmed." }]);
-    await this.#audit(next, "bot.confirmed", audit);
     return next;
   }
 
@@ -178,9 +187,8 @@ export class BotDesk {
   async start(userId: string, audit: AuditContext): Promise<BotRow> {
     let bot = await this.#advance(await this.#owned(userId));
     if (bot.status === "paused") {
-      bot = await this.#write(bot, { status: "running" });
+      bot = await this.#write(bot, { status: "running" }, { event: "bot.resumed", audit });
       await this.#events(bot, bot.ticks, [{ kind: "resumed", message: "Resumed by the user." }]);
-      await this.#audit(bot, "bot.resumed", audit);
       return bot;
     }
     if (bot.status !== "draft") {
@@ -194,7 +202,7 @@ export class BotDesk {
     }
     // LIVE trading waits for the exchange adapter: refuse before anything is held.
     if (bot.mode === "live") throw liveUnavailable();
-    bot = await this.#write(bot, { pending: encodeStep({ stage: "allocate" } satisfies Step) });
+    bot = await this.#write(bot, { pending: encodeStep({ stage: "allocate", audit } satisfies Step) });
     bot = await this.#advance(bot);
     if (bot.status !== "running") {
       throw new ApiError(
@@ -204,7 +212,6 @@ export class BotDesk {
         { fields: { budget: `needs ${bot.budgetAsset} available` } },
       );
     }
-    await this.#audit(bot, "bot.started", audit);
     return bot;
   }
 
@@ -214,9 +221,8 @@ export class BotDesk {
     if (bot.status !== "running") {
       throw new ApiError(409, "invalid_state", `A ${bot.status} bot cannot be paused.`);
     }
-    const next = await this.#write(bot, { status: "paused" });
+    const next = await this.#write(bot, { status: "paused" }, { event: "bot.paused", audit });
     await this.#events(next, next.ticks, [{ kind: "paused", message: "Paused by the user." }]);
-    await this.#audit(next, "bot.paused", audit);
     return next;
   }
 
@@ -226,14 +232,17 @@ export class BotDesk {
     if (bot.status === "stopped") return bot;
     if (bot.status === "draft" || bot.status === "awaiting_confirmation") {
       // Nothing was ever held: stopping a bot that never started just closes it.
-      bot = await this.#write(bot, { status: "stopped", reason, stoppedAtMs: this.deps.now() });
+      bot = await this.#write(
+        bot,
+        { status: "stopped", reason, stoppedAtMs: this.deps.now() },
+        { event: "bot.stopped", audit, detail: { reason } },
+      );
     } else {
       bot = await this.#write(bot, {
-        pending: encodeStep({ stage: "stop", reason, from: bot.status } satisfies Step),
+        pending: encodeStep({ stage: "stop", reason, from: bot.status, audit } satisfies Step),
       });
       bot = await this.#advance(bot);
     }
-    await this.#audit(bot, "bot.stopped", audit, { reason });
     return bot;
   }
 
@@ -317,13 +326,11 @@ export class BotDesk {
           }
           throw error;
         }
-        const running = await this.#write(bot, {
-          status: "running",
-          pending: null,
-          attempts: 0,
-          retryAtMs: null,
-          startedAtMs: this.deps.now(),
-        });
+        const running = await this.#write(
+          bot,
+          { status: "running", pending: null, attempts: 0, retryAtMs: null, startedAtMs: this.deps.now() },
+          { event: "bot.started", audit: step.audit },
+        );
         await this.#events(running, running.ticks, [
           { kind: "started", message: `Started: ${bot.budgetAsset} budget held in the bot's allocation.` },
         ]);
@@ -355,14 +362,18 @@ export class BotDesk {
           });
           returned[asset] = amountMinor.toString();
         }
-        const stopped = await this.#write(bot, {
-          status: "stopped",
-          reason: step.reason,
-          pending: null,
-          attempts: 0,
-          retryAtMs: null,
-          stoppedAtMs: this.deps.now(),
-        });
+        const stopped = await this.#write(
+          bot,
+          {
+            status: "stopped",
+            reason: step.reason,
+            pending: null,
+            attempts: 0,
+            retryAtMs: null,
+            stoppedAtMs: this.deps.now(),
+          },
+          { event: "bot.stopped", audit: step.audit, detail: { reason: step.reason, returned } },
+        );
         await this.#events(stopped, stopped.ticks, [
           {
             kind: "stopped",
@@ -443,7 +454,12 @@ export class BotDesk {
     await this.#events(next, tick, events.slice(0, MAX_EVENTS_PER_TICK));
     if (output.stop) {
       const stopping = await this.#write(next, {
-        pending: encodeStep({ stage: "stop", reason: output.stop.reason, from: next.status } satisfies Step),
+        pending: encodeStep({
+          stage: "stop",
+          reason: output.stop.reason,
+          from: next.status,
+          audit: { requestId: `bot:${next.id}:tick:${next.ticks}`, ipAddress: "127.0.0.1" },
+        } satisfies Step),
       });
       return this.#advance(stopping);
     }
@@ -497,21 +513,14 @@ export class BotDesk {
       .onConflictDoNothing();
   }
 
-  async #audit(bot: BotRow, event: string, audit: AuditContext, detail: Record<string, unknown> = {}) {
-    await appendAudit(this.deps.client, {
-      event,
-      outcome: "success",
-      actor: `user:${bot.userId}`,
-      userId: bot.userId,
-      ...audit,
-      detail: { botId: bot.id, mode: bot.mode, ...detail },
-    });
-  }
-
   /** Compare-and-set on the step in flight; the only writer, so a miss means a stale copy. */
-  async #write(bot: BotRow, changes: Partial<Omit<BotRow, "id" | "halted">>): Promise<BotRow> {
+  async #write(
+    bot: BotRow,
+    changes: Partial<Omit<BotRow, "id" | "halted">>,
+    audited?: AuditedChange,
+  ): Promise<BotRow> {
     const updatedAtMs = this.deps.now();
-    const written = await this.deps.db
+    const update = this.deps.db
       .update(bots)
       .set({ ...changes, updatedAtMs })
       .where(
@@ -520,10 +529,27 @@ export class BotDesk {
           isNull(bots.halted),
           bot.pending === null ? isNull(bots.pending) : eq(bots.pending, bot.pending),
         ),
-      )
-      .returning();
-    const next = written[0];
-    if (next) {
+      );
+    let written: boolean;
+    if (audited) {
+      const query = update.toSQL();
+      written = await writeWithAudit(
+        this.deps.client,
+        { sql: query.sql, args: query.params as InArgs },
+        {
+          event: audited.event,
+          outcome: "success",
+          actor: `user:${bot.userId}`,
+          userId: bot.userId,
+          ...audited.audit,
+          detail: { botId: bot.id, mode: bot.mode, ...audited.detail },
+        },
+      );
+    } else {
+      written = (await update.returning({ id: bots.id })).length === 1;
+    }
+    if (written) {
+      const next: BotRow = { ...bot, ...changes, updatedAtMs };
       this.#row = next;
       return next;
     }

@@ -50,7 +50,7 @@ export const METRICS = {
   chx_bot_tick_lateness_seconds: {
     type: "histogram",
     help: "How late a bot tick ran against its schedule.",
-    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   },
   chx_exchange_calls_total: {
     type: "counter",
