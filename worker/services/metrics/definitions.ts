@@ -46,6 +46,7 @@ export const METRICS = {
     type: "gauge",
     help: "Unix time of the last reconciliation run.",
   },
+  chx_bots: { type: "gauge", help: "Bots by mode and status (running, paused, error), measured at scrape." },
   chx_bot_ticks_total: { type: "counter", help: "Bot alarm ticks processed, by bot type and outcome." },
   chx_bot_tick_lateness_seconds: {
     type: "histogram",

@@ -12,9 +12,13 @@ export async function collectMetrics(services: Services): Promise<StoredSeries[]
   );
   const series = await metricsStub(services.env).snapshot();
   const gauges: StoredSeries[] = [];
-  const gauge = (name: StoredSeries["name"], value: number): StoredSeries => ({
+  const gauge = (
+    name: StoredSeries["name"],
+    value: number,
+    labels: Record<string, string> = {},
+  ): StoredSeries => ({
     name,
-    labels: {},
+    labels,
     value,
     bucketCounts: null,
     sum: 0,
@@ -22,11 +26,24 @@ export async function collectMetrics(services: Services): Promise<StoredSeries[]
   });
   try {
     const nowMs = BigInt(Date.now());
-    const result = await services.client.execute({
-      sql: "SELECT count(*) AS n FROM sessions WHERE revoked_at_ms IS NULL AND expires_at_ms > ?",
-      args: [nowMs],
-    });
-    gauges.push(gauge("chx_database_up", 1), gauge("chx_active_sessions", Number(result.rows[0]?.n ?? 0)));
+    const [sessions, bots] = await services.client.batch(
+      [
+        {
+          sql: "SELECT count(*) AS n FROM sessions WHERE revoked_at_ms IS NULL AND expires_at_ms > ?",
+          args: [nowMs],
+        },
+        "SELECT mode, status, count(*) AS n FROM bots WHERE status IN ('running', 'paused', 'error') GROUP BY mode, status",
+      ],
+      "read",
+    );
+    gauges.push(gauge("chx_database_up", 1), gauge("chx_active_sessions", Number(sessions?.rows[0]?.n ?? 0)));
+    // Every mode and status is reported, zero included, so a rule can compare against it.
+    for (const mode of ["paper", "live"]) {
+      for (const status of ["running", "paused", "error"]) {
+        const row = bots?.rows.find((entry) => entry.mode === mode && entry.status === status);
+        gauges.push(gauge("chx_bots", Number(row?.n ?? 0), { mode, status }));
+      }
+    }
   } catch {
     gauges.push(gauge("chx_database_up", 0));
   }
