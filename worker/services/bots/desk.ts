@@ -1,5 +1,5 @@
 import type { InArgs } from "@libsql/client";
-import { and, desc, eq, isNull, like } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, like, or } from "drizzle-orm";
 import type { Client, Database } from "../../../db/client.ts";
 import { type BotRow, botEvents, bots } from "../../../db/schema/bots.ts";
 import { orders } from "../../../db/schema/orders.ts";
@@ -389,15 +389,18 @@ export class BotDesk {
   async #tick(bot: BotRow, nowMs: number): Promise<BotRow> {
     const market = MARKETS[bot.symbol as MarketSymbol];
     invariant(market, `bot ${bot.id}: unknown symbol ${bot.symbol}`);
+    const state = JSON.parse(bot.state) as { orders?: { key?: unknown }[] };
+    // Every order the strategy tracks, whatever its age, plus anything of the bot's still resting.
+    const watched = (state.orders ?? []).map((order) => order.key).filter((key) => typeof key === "string");
     const [ownOrders, ticker, balances] = await Promise.all([
-      this.#orders(bot),
+      this.#orders(bot, watched as string[]),
       this.deps.market.ticker(market.symbol),
       this.deps.ledger(bot.userId).botBalances(bot.mode, bot.id),
     ]);
     let output: PlanOutput;
     try {
       output = this.deps.planner(bot).plan({
-        state: JSON.parse(bot.state),
+        state,
         nowMs,
         market: { lastPriceMinor: ticker.lastMinor, stale: ticker.stale === true },
         orders: ownOrders,
@@ -466,14 +469,32 @@ export class BotDesk {
     return next;
   }
 
-  /** The bot's orders, keyed by the strategy's keys (the part after `bot:<id>:`). */
-  async #orders(bot: BotRow): Promise<BotOrderView[]> {
+  /**
+   * The bot's orders, keyed by the strategy's keys (the part after `bot:<id>:`): the ones named
+   * (those its strategy tracks) and every one still resting or mid-step; or, without names, the
+   * newest ones (a stop cancels whatever rests).
+   */
+  async #orders(bot: BotRow, keys?: string[]): Promise<BotOrderView[]> {
     const prefix = `bot:${bot.id}:`;
+    const live = or(inArray(orders.status, ["open", "partially_filled"]), isNotNull(orders.pending));
     const rows = await this.deps.db
       .select()
       .from(orders)
       .where(
-        and(eq(orders.userId, bot.userId), eq(orders.botId, bot.id), like(orders.clientKey, `${prefix}%`)),
+        and(
+          eq(orders.userId, bot.userId),
+          eq(orders.botId, bot.id),
+          like(orders.clientKey, `${prefix}%`),
+          keys === undefined
+            ? undefined
+            : or(
+                inArray(
+                  orders.clientKey,
+                  keys.slice(0, MAX_ORDERS_OBSERVED).map((key) => `${prefix}${key}`),
+                ),
+                live,
+              ),
+        ),
       )
       .orderBy(desc(orders.createdAtMs))
       .limit(MAX_ORDERS_OBSERVED);

@@ -257,7 +257,7 @@ class DcaPlanner {
     switch (order.role) {
       case "base": {
         if (!filled) {
-          this.endDeal(deal, "its base order was not filled", DCA_RETRY_AFTER_FAILURE_MS);
+          this.endDeal(deal, "base order not filled", DCA_RETRY_AFTER_FAILURE_MS);
           return;
         }
         deal.status = "open";
@@ -538,6 +538,7 @@ class DcaPlanner {
         );
         return false;
       }
+      if (placed.failure.reason === "deferred") return false;
       tick.event(
         placed.failure.reason === "budget" ? "skipped_insufficient_budget" : "skipped_below_min_notional",
         `Deal ${deal.number}: the remaining ${formatQuantity(quantityMinor, market)} is not sold (${placed.failure.message}); it stays in the bot's allocation.`,
@@ -555,11 +556,13 @@ class DcaPlanner {
     state.dealsClosed += 1;
     state.netQuoteMinor += netMinor;
     state.deal = null;
+    // What was said about this deal's orders does not hold for the next one.
+    for (const subject of ["safety", "take_profit", "exit"]) tick.clearNotice(subject);
     const cooldownMs = params.cooldownSeconds * 1000;
     state.nextDealAtMs = tick.nowMs + (cooldownMs > minimumWaitMs ? cooldownMs : minimumWaitMs);
     tick.event(
       "deal_closed",
-      `Deal ${deal.number} closed by ${why}: bought ${formatQuantity(deal.boughtQuantityMinor, market)} for ${formatQuote(deal.boughtQuoteMinor, market)}, sold ${formatQuantity(deal.soldQuantityMinor, market)} for ${formatQuote(deal.soldQuoteMinor, market)}, fees ${formatQuote(deal.feesMinor, market)}; net ${netMinor < 0n ? "-" : "+"}${formatQuote(netMinor < 0n ? -netMinor : netMinor, market)}${leftMinor > 0n ? `, ${formatQuantity(leftMinor, market)} left in the allocation` : ""}.`,
+      `Deal ${deal.number} closed (${why}): bought ${formatQuantity(deal.boughtQuantityMinor, market)} for ${formatQuote(deal.boughtQuoteMinor, market)}, sold ${formatQuantity(deal.soldQuantityMinor, market)} for ${formatQuote(deal.soldQuoteMinor, market)}, fees ${formatQuote(deal.feesMinor, market)}; net ${netMinor < 0n ? "-" : "+"}${formatQuote(netMinor < 0n ? -netMinor : netMinor, market)}${leftMinor > 0n ? `, ${formatQuantity(leftMinor, market)} left in the allocation` : ""}.`,
       {
         deal: deal.number,
         reason: deal.closeReason,
@@ -581,16 +584,14 @@ class DcaPlanner {
     }
   }
 
+  /** Decides to cancel an order; one the desk never showed is not cancelled but forgotten. */
   requestCancel(order: DcaOrder): void {
     if (order.cancelRequested) return;
     order.cancelRequested = true;
-    this.tick.cancel(order.key);
+    if (order.observed) this.tick.cancel(order.key);
   }
 
-  /**
-   * Forgets cancelled orders the desk never showed: never placed, so nothing to wait for (the
-   * cancel proposed with them covers a placement that raced this tick's observation).
-   */
+  /** Forgets cancelled orders the desk never showed: never placed, so there is nothing to wait for. */
   forgetUnplaced(): void {
     this.state.orders = this.state.orders.filter((order) => order.observed || !order.cancelRequested);
   }

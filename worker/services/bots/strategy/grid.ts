@@ -411,6 +411,7 @@ class GridPlanner {
         priceMinor,
       });
       if (!placed.ok) {
+        if (placed.failure.reason === "deferred") return;
         tick.noticeFailure(`L${index}`, placed.failure, label, { key, level, side });
         continue;
       }
@@ -459,6 +460,7 @@ class GridPlanner {
         });
         return;
       }
+      if (placed.failure.reason === "deferred") return;
       tick.event(
         placed.failure.reason === "min_notional" ? "skipped_below_min_notional" : "skipped_exchange_limits",
         `Exit: the remaining ${formatQuantity(quantityMinor, market)} is not sold (${placed.failure.message}); it stays in the bot's allocation.`,
@@ -484,16 +486,14 @@ class GridPlanner {
     );
   }
 
+  /** Decides to cancel an order; one the desk never showed is not cancelled but forgotten. */
   requestCancel(order: GridOrder): void {
     if (order.cancelRequested) return;
     order.cancelRequested = true;
-    this.tick.cancel(order.key);
+    if (order.observed) this.tick.cancel(order.key);
   }
 
-  /**
-   * Forgets cancelled orders the desk never showed: never placed, so nothing to wait for (the
-   * cancel proposed with them covers a placement that raced this tick's observation).
-   */
+  /** Forgets cancelled orders the desk never showed: never placed, so there is nothing to wait for. */
   forgetUnplaced(): void {
     this.state.orders = this.state.orders.filter((order) => order.observed || !order.cancelRequested);
   }

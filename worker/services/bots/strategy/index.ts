@@ -15,7 +15,9 @@ export {
 } from "./dca.ts";
 export {
   BOT_DEFAULT_FEE_RATES,
+  type MarketContext,
   type MarketFilters,
+  marketContext,
   type Percent,
   StrategyInvariantError,
 } from "./exact.ts";
@@ -38,7 +40,12 @@ export {
   gridQuantityPerOrderMinor,
   type LadderStep,
 } from "./ladder.ts";
-export { cancelAllActions, PENDING_PLACEMENT_TIMEOUT_MS, watchedKeys } from "./orders.ts";
+export {
+  cancelAllActions,
+  MAX_ACTIONS_PER_PLAN,
+  PENDING_PLACEMENT_TIMEOUT_MS,
+  watchedKeys,
+} from "./orders.ts";
 export {
   type DcaParams,
   dcaDealBudgetMinor,

@@ -129,9 +129,50 @@ export function gridLevelPrices(
 ): bigint[] {
   invariant(Number.isInteger(gridLevels) && gridLevels >= 2 && gridLevels <= 200, "grid levels out of range");
   invariant(0n < lowerPriceMinor && lowerPriceMinor < upperPriceMinor, "grid range");
+  if (spacing === "geometric") {
+    const cacheKey = `${lowerPriceMinor}:${upperPriceMinor}:${gridLevels}:${tickSizeMinor}`;
+    let levels = geometricLevelsCache.get(cacheKey);
+    if (!levels) {
+      levels = computeLevels(lowerPriceMinor, upperPriceMinor, gridLevels, spacing, tickSizeMinor);
+      if (geometricLevelsCache.size >= MAX_CACHED_GRIDS) {
+        const oldest = geometricLevelsCache.keys().next().value;
+        if (oldest !== undefined) geometricLevelsCache.delete(oldest);
+      }
+      geometricLevelsCache.set(cacheKey, levels);
+    }
+    return [...levels];
+  }
+  return computeLevels(lowerPriceMinor, upperPriceMinor, gridLevels, spacing, tickSizeMinor);
+}
+
+/**
+ * Geometric levels cost a few milliseconds for 200 levels (exact roots of numbers of thousands
+ * of bits), and params are parsed on every tick: the last few hundred grids are remembered.
+ * The result depends on the key alone, so the cache changes nothing but the time taken.
+ */
+const geometricLevelsCache = new Map<string, readonly bigint[]>();
+const MAX_CACHED_GRIDS = 256;
+
+function computeLevels(
+  lowerPriceMinor: bigint,
+  upperPriceMinor: bigint,
+  gridLevels: number,
+  spacing: GridSpacing,
+  tickSizeMinor: bigint,
+): bigint[] {
   const intervals = gridLevels - 1;
   const span = BigInt(intervals);
   const levels: bigint[] = [lowerPriceMinor];
+  // Geometric: an upper bound of the ratio between levels, as a 64-bit binary fraction, so each
+  // level's root starts from a guess a few units above it (see integerRootFrom).
+  const ratioScaled =
+    spacing === "geometric"
+      ? integerRoot((upperPriceMinor << (RATIO_BITS * span)) / lowerPriceMinor, intervals) + 1n
+      : 0n;
+  let previousDoubled = (2n * lowerPriceMinor) / tickSizeMinor;
+  // 2^k x lower^(k-i) x upper^i, kept from level to level (x upper / lower stays exact for i < k).
+  let numerator = spacing === "geometric" ? 2n ** span * lowerPriceMinor ** span : 0n;
+  const tickPower = spacing === "geometric" ? tickSizeMinor ** span : 1n;
   for (let index = 1; index < intervals; index++) {
     const at = BigInt(index);
     let ticks: bigint;
@@ -144,14 +185,39 @@ export function gridLevelPrices(
     } else {
       // floor(2X / tick) for X = lower^((k-i)/k) x upper^(i/k), k = intervals: the k-th root of
       // 2^k x lower^(k-i) x upper^i / tick^k, exactly; then half up to whole ticks.
-      const numerator = 2n ** span * lowerPriceMinor ** (span - at) * upperPriceMinor ** at;
-      const doubled = integerRoot(numerator / tickSizeMinor ** span, intervals);
+      numerator = (numerator / lowerPriceMinor) * upperPriceMinor;
+      // 2X(i)/tick = 2X(i-1)/tick x ratio < (previous + 1) x ratio: a guess at or above the root.
+      const guess = (((previousDoubled + 1n) * ratioScaled) >> RATIO_BITS) + 1n;
+      const doubled = integerRootFrom(numerator / tickPower, intervals, guess);
+      previousDoubled = doubled;
       ticks = (doubled + 1n) / 2n;
     }
     levels.push(ticks * tickSizeMinor);
   }
   levels.push(upperPriceMinor);
   return levels;
+}
+
+/** Fraction bits of the ratio bound used to seed each geometric level's root. */
+const RATIO_BITS = 64n;
+/** Newton steps from a guess a few units above the root: two or three are enough. */
+const MAX_NEWTON_STEPS = 64;
+
+/**
+ * floor(value^(1/degree)) by integer Newton steps from `guess` >= the root: the iterates fall
+ * monotonically to the root and stop there. Falls back to bisection if the guess is below the
+ * root or the steps run out (neither happens for a grid; the bound is there to be sure).
+ */
+function integerRootFrom(value: bigint, degree: number, guess: bigint): bigint {
+  const exponent = BigInt(degree);
+  if (guess < 1n || guess ** exponent < value) return integerRoot(value, degree);
+  let root = guess;
+  for (let step = 0; step < MAX_NEWTON_STEPS; step++) {
+    const next = ((exponent - 1n) * root + value / root ** (exponent - 1n)) / exponent;
+    if (next >= root) return root;
+    root = next;
+  }
+  return integerRoot(value, degree);
 }
 
 export type GridSide = "buy" | "sell";

@@ -37,6 +37,12 @@ import {
 export const PENDING_PLACEMENT_TIMEOUT_MS = 120_000;
 /** Bound on tracked orders: a grid rests at most 199, a DCA deal at most 3. */
 export const MAX_TRACKED_ORDERS = 256;
+/**
+ * Bound on the actions of one plan (the bot desk refuses more than 50 per tick). What does not
+ * fit waits for the next tick: cancels already decided first, then orders proposed again, then
+ * new ones, nearest the price first for a grid.
+ */
+export const MAX_ACTIONS_PER_PLAN = 50;
 /** Bound on remembered "skipped" notices (one per subject: a level, the deal, the market). */
 export const MAX_NOTICES = 256;
 
@@ -162,18 +168,21 @@ export function observeOrders<Role extends string>(
 }
 
 export type PlaceFailure = {
-  reason: "min_notional" | "band" | "limits" | "budget";
+  /** "deferred": no room left in this plan (MAX_ACTIONS_PER_PLAN); not reported, tried next tick. */
+  reason: "min_notional" | "band" | "limits" | "budget" | "deferred";
   message: string;
   /** For "budget": what the order would hold. */
   neededMinor?: bigint;
 };
 
-const FAILURE_KINDS: Record<PlaceFailure["reason"], BotEventKind> = {
+const FAILURE_KINDS: Record<Exclude<PlaceFailure["reason"], "deferred">, BotEventKind> = {
   min_notional: "skipped_below_min_notional",
   band: "skipped_price_band",
   limits: "skipped_exchange_limits",
   budget: "skipped_insufficient_budget",
 };
+
+const DEFERRED: PlaceFailure = { reason: "deferred", message: "no room left in this tick" };
 
 /**
  * One planning pass: the actions and events being built, the budget still free this tick,
@@ -229,6 +238,7 @@ export class Tick {
   }
 
   noticeFailure(subject: string, failure: PlaceFailure, what: string, detail: BotEvent["detail"] = {}): void {
+    if (failure.reason === "deferred") return;
     this.notice(subject, FAILURE_KINDS[failure.reason], `${what} not placed: ${failure.message}.`, {
       ...detail,
       rule: failure.reason,
@@ -246,6 +256,7 @@ export class Tick {
     order: OrderShape,
   ): { ok: true; order: TrackedOrder<Role> } | { ok: false; failure: PlaceFailure } {
     invariant(!this.stale, "no order is proposed on stale market data");
+    if (!this.hasRoom()) return { ok: false, failure: DEFERRED };
     const broken = checkRules(order, this.market, this.lastPriceMinor);
     if (broken) return { ok: false, failure: { reason: broken.rule, message: broken.message } };
     const reserve = reserveFor(order, this.market, this.rates, this.lastPriceMinor);
@@ -277,6 +288,7 @@ export class Tick {
    */
   repropose(order: TrackedOrder): PlaceFailure | null {
     invariant(!order.observed && !order.cancelRequested, `order ${order.key} is not pending`);
+    if (!this.hasRoom()) return DEFERRED;
     const shape = shapeOf(order);
     const broken = checkRules(shape, this.market, this.lastPriceMinor);
     if (broken) return { reason: broken.rule, message: broken.message };
@@ -284,8 +296,13 @@ export class Tick {
     return this.#reserve(order);
   }
 
+  /** Proposes a cancel if the plan has room; a decided cancel not sent now goes out next tick. */
   cancel(key: string): void {
-    this.actions.push({ kind: "cancel", key });
+    if (this.hasRoom()) this.actions.push({ kind: "cancel", key });
+  }
+
+  hasRoom(): boolean {
+    return this.actions.length < MAX_ACTIONS_PER_PLAN;
   }
 
   #reserve(order: TrackedOrder): PlaceFailure | null {
@@ -318,6 +335,7 @@ export class Tick {
   /** The checks every plan ends with: a violation is a bug, and nothing is proposed. */
   assertProposals(): void {
     invariant(this.quoteLeftMinor >= 0n && this.baseLeftMinor >= 0n, "proposals exceed the budget");
+    invariant(this.actions.length <= MAX_ACTIONS_PER_PLAN, "too many actions in one plan");
     const keys = new Set<string>();
     let quote = 0n;
     let base = 0n;

@@ -27,6 +27,8 @@ import type { MarketFilters } from "./exact.ts";
  * - The sum of what the proposed buys will hold (fees included, by trading/sizing.ts) never
  *   exceeds `min(budget.availableQuoteMinor, budget.allocatedMinor)`, and the sells never
  *   exceed `budget.availableBaseMinor`.
+ * - At most MAX_ACTIONS_PER_PLAN (50) actions per plan; what does not fit goes out on later
+ *   ticks (a 200-level grid opens, and cancels, over a few ticks).
  * - `observation.orders` must include every key of `watchedKeys(state)`, whatever its status;
  *   other keys are ignored.
  */
