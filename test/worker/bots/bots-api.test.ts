@@ -211,3 +211,56 @@ describe("a PAPER DCA bot", () => {
     void user;
   });
 });
+
+describe("a PAPER Grid bot", () => {
+  it("opens buys below and sells above the price, and stops returning its allocation exactly", async () => {
+    const { client } = await fundedTrader("5000.00");
+    const ticker = await client.get<{ ticker: { last: string } }>("/api/v1/markets/ETH-GBP/ticker");
+    expect(ticker.status).toBe(200);
+    const last = Number(ticker.body.ticker.last);
+    const price = (factor: number) => (Math.round(last * factor * 100) / 100).toFixed(2);
+    const created = await client.post<BotBody>("/api/v1/bots", {
+      type: "grid",
+      symbol: "ETH-GBP",
+      mode: "paper",
+      budget: "2000.00",
+      budgetAsset: "GBP",
+      params: { lowerPrice: price(0.9), upperPrice: price(1.1), gridLevels: 5, spacing: "geometric" },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.bot.id;
+    expect((await client.post(`/api/v1/bots/${id}/start`, {})).status).toBe(200);
+    let resting: Record<string, unknown>[] = [];
+    for (
+      let attempt = 0;
+      attempt < 30 && !(resting.some((o) => o.side === "buy") && resting.some((o) => o.side === "sell"));
+      attempt++
+    ) {
+      await runDurableObjectAlarm(botObject(id));
+      resting = await rows(
+        database(),
+        "SELECT side, price FROM orders WHERE bot_id = ? AND status = 'open'",
+        [id],
+      );
+      if (resting.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const buys = resting.filter((order) => order.side === "buy").map((order) => Number(order.price));
+    const sells = resting.filter((order) => order.side === "sell").map((order) => Number(order.price));
+    expect(buys.length).toBeGreaterThan(0);
+    expect(sells.length).toBeGreaterThan(0);
+    expect(Math.max(...buys)).toBeLessThan(Math.min(...sells));
+
+    const stopped = await client.post<BotBody>(`/api/v1/bots/${id}/stop`, {});
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.bot.status).toBe("stopped");
+    const open = await rows(
+      database(),
+      "SELECT id FROM orders WHERE bot_id = ? AND status IN ('open', 'partially_filled')",
+      [id],
+    );
+    expect(open).toHaveLength(0);
+    const wallets = await walletsOf(client);
+    expect(walletIn(wallets, "paper", "GBP").allocated).toBe("0.00");
+    expect(walletIn(wallets, "paper", "ETH").allocated).toBe("0.00000000");
+  });
+});
