@@ -16,7 +16,12 @@ export function parseDevVars(text: string): Record<string, string> {
   return vars;
 }
 
-export function ensureDevVars(options: { libsqlPort: number; path?: string }): Record<string, string> {
+export function ensureDevVars(options: {
+  libsqlPort: number;
+  /** Where the local Binance stand-in listens (test/support/binance-standin/); 8790 by default. */
+  binanceStandinPort?: number;
+  path?: string;
+}): Record<string, string> {
   const path = options.path ?? DEV_VARS_PATH;
   const existing = existsSync(path) ? parseDevVars(readFileSync(path, "utf8")) : {};
   const generated: Record<string, string> = {
@@ -25,6 +30,10 @@ export function ensureDevVars(options: { libsqlPort: number; path?: string }): R
     DATA_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     TURSO_DATABASE_URL: `http://127.0.0.1:${options.libsqlPort}`,
     TURSO_AUTH_TOKEN: randomBytes(24).toString("hex"),
+    // The local exchange account: `npm start` funds it on the stand-in like a testnet account.
+    BINANCE_API_KEY: randomBytes(32).toString("hex"),
+    BINANCE_API_SECRET: randomBytes(32).toString("hex"),
+    BINANCE_BASE_URL: `http://127.0.0.1:${options.binanceStandinPort ?? 8790}`,
   };
   const merged = { ...generated, ...existing };
   const missing = Object.keys(generated).filter((key) => !(key in existing));

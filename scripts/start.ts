@@ -4,20 +4,26 @@ import { createDatabaseClient } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { seedDemoData } from "../db/seed.ts";
 import { startLibsqlServer } from "../db/server/server.ts";
+import {
+  DEFAULT_STANDIN_PORT,
+  startBinanceStandin,
+  TESTNET_FUNDING,
+} from "../test/support/binance-standin/server.ts";
 import { ConfigError, parseConfig } from "../worker/env.ts";
 import { ensureDevVars } from "./dev-vars.ts";
 
 /**
- * `npm start`: the whole platform on embedded defaults. Local libSQL server -> migrations ->
- * demo seed -> Remix build -> wrangler dev. Ctrl-C stops all of it.
+ * `npm start`: the whole platform on embedded defaults. Local libSQL server and local Binance
+ * stand-in -> migrations -> demo seed -> Remix build -> wrangler dev. Ctrl-C stops all of it.
  */
 const host = "127.0.0.1";
 const libsqlPort = Number(process.env.LIBSQL_PORT ?? 8080);
 const port = Number(process.env.PORT ?? 8787);
+const binanceStandinPort = Number(process.env.BINANCE_STANDIN_PORT ?? DEFAULT_STANDIN_PORT);
 const log = (message: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", message, ...fields }));
 
-const vars = ensureDevVars({ libsqlPort });
+const vars = ensureDevVars({ libsqlPort, binanceStandinPort });
 const databaseUrl = process.env.TURSO_DATABASE_URL ?? `http://${host}:${libsqlPort}`;
 try {
   parseConfig({ ...vars, TURSO_DATABASE_URL: databaseUrl });
@@ -34,6 +40,7 @@ try {
 const children: ChildProcess[] = [];
 let stopping = false;
 let stopServer: (() => Promise<void>) | undefined;
+let stopStandin: (() => Promise<void>) | undefined;
 
 async function shutdown(code: number) {
   if (stopping) return;
@@ -50,6 +57,7 @@ async function shutdown(code: number) {
     }
   }
   await stopServer?.();
+  await stopStandin?.();
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(0));
@@ -76,6 +84,26 @@ async function main() {
     });
     stopServer = server.close;
     log("local libSQL server listening", { url: server.url });
+  }
+  // The exchange: the stand-in when .dev.vars points LIVE trading at it (the default), with the
+  // account of .dev.vars funded like a testnet account; in memory, so every start is fresh.
+  const standinUrl = `http://${host}:${binanceStandinPort}`;
+  if (vars.BINANCE_BASE_URL === standinUrl && vars.BINANCE_API_KEY && vars.BINANCE_API_SECRET) {
+    const standin = await startBinanceStandin({
+      host,
+      port: binanceStandinPort,
+      accounts: [
+        {
+          apiKey: vars.BINANCE_API_KEY,
+          secretKey: vars.BINANCE_API_SECRET,
+          balances: { ...TESTNET_FUNDING },
+        },
+      ],
+    });
+    stopStandin = standin.close;
+    log("local Binance stand-in listening", { url: standin.url, funded: TESTNET_FUNDING });
+  } else {
+    log("Binance stand-in not started: BINANCE_BASE_URL points elsewhere", { url: vars.BINANCE_BASE_URL });
   }
   const client = createDatabaseClient({
     url: databaseUrl,

@@ -24,7 +24,45 @@ const configSchema = z.object({
   RELEASE: z.string().default("dev"),
   /** How often the Reconciler object runs and stores a reconciliation report (ms). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(600_000),
+  /**
+   * The platform's exchange account for LIVE orders (worker/services/exchange/). Both absent:
+   * LIVE is refused. Secrets: logger.ts redacts `*_API_KEY` / `*_SECRET` keys, and no error of
+   * the adapter carries them.
+   */
+  BINANCE_API_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9]{16,128}$/, "must be 16 to 128 letters and digits")
+    .optional(),
+  BINANCE_API_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9]{16,128}$/, "must be 16 to 128 letters and digits")
+    .optional(),
+  /**
+   * Live (default https://api.binance.com), the testnet (https://testnet.binance.vision), or the
+   * local stand-in (http://127.0.0.1:8790). Plain http only on loopback: the key travels in a header.
+   */
+  BINANCE_BASE_URL: z
+    .string()
+    .refine(
+      isExchangeBaseUrl,
+      "must be an https:// URL without path or query (http:// only for 127.0.0.1 or localhost)",
+    )
+    .optional(),
 });
+
+function isExchangeBaseUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
+  const protocolOk = url.protocol === "https:" || (url.protocol === "http:" && loopback);
+  return (
+    protocolOk && url.pathname === "/" && url.search === "" && url.username === "" && url.password === ""
+  );
+}
 
 export type Config = z.infer<typeof configSchema>;
 
