@@ -5,7 +5,7 @@ import { type BotRow, botEvents, bots } from "../../../db/schema/bots.ts";
 import { orders } from "../../../db/schema/orders.ts";
 import { ApiError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
-import { appendAudit, writeWithAudit } from "../audit/append.ts";
+import { writeWithAudit } from "../audit/append.ts";
 import type { AuditContext } from "../auth/accounts.ts";
 import {
   decodeStep,
@@ -140,27 +140,32 @@ export class BotDesk {
       startedAtMs: null,
       stoppedAtMs: null,
     };
-    const inserted = await this.deps.db.insert(bots).values(row).onConflictDoNothing().returning();
-    const stored = inserted[0] ?? (await this.#load());
+    // The row and its audit event in one atomic batch (the event only if the row is new).
+    const insert = this.deps.db.insert(bots).values(row).onConflictDoNothing().toSQL();
+    const isNew = await writeWithAudit(
+      this.deps.client,
+      { sql: insert.sql, args: insert.params as InArgs },
+      {
+        event: "bot.created",
+        outcome: "success",
+        actor: `user:${row.userId}`,
+        userId: row.userId,
+        ...audit,
+        detail: { botId: row.id, type: row.type, symbol: row.symbol, mode: row.mode },
+      },
+    );
+    const stored = await this.#load();
     invariant(stored, `bot ${this.botId}: insert conflicted with no row`);
     if (stored.requestHash !== input.requestHash || stored.userId !== input.userId) {
       throw new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used with a different bot.");
     }
-    if (inserted[0]) {
+    if (isNew) {
       await this.#events(stored, 0, [
         {
           kind: "created",
           message: `${stored.type.toUpperCase()} bot created on ${stored.symbol} (${stored.mode.toUpperCase()}).`,
         },
       ]);
-      await appendAudit(this.deps.client, {
-        event: "bot.created",
-        outcome: "success",
-        actor: `user:${stored.userId}`,
-        userId: stored.userId,
-        ...audit,
-        detail: { botId: stored.id, type: stored.type, symbol: stored.symbol, mode: stored.mode },
-      });
     }
     this.#row = stored;
     return stored;
