@@ -6,10 +6,12 @@ import type { Planner, PlanOutput } from "./desk.ts";
 import {
   createDcaState,
   createGridState,
+  type DcaParams,
   decodeDcaState,
   decodeGridState,
   encodeDcaState,
   encodeGridState,
+  type GridParams,
   type Observation,
   type PlanResult,
   parseDcaParams,
@@ -51,11 +53,32 @@ function invalidParams(fieldErrors: Record<string, string>): ApiError {
   return new ApiError(400, "invalid_request", "Some bot parameters are missing or invalid.", { fields });
 }
 
+/**
+ * Parsed params per bot, so a tick does not parse them again (a Bot object calls this every
+ * second). Keyed by the stored text: params never change after creation. Bounded.
+ */
+const PARSED_CACHE_LIMIT = 1_000;
+const parsedCache = new Map<string, ReturnType<typeof parseDcaParams> | ReturnType<typeof parseGridParams>>();
+
+function parsedParams(bot: BotRow) {
+  const key = `${bot.id}\n${bot.params}`;
+  let parsed = parsedCache.get(key);
+  if (!parsed) {
+    const raw = JSON.parse(bot.params) as Record<string, unknown>;
+    parsed =
+      bot.type === "dca"
+        ? parseDcaParams(bot.symbol as MarketSymbol, raw)
+        : parseGridParams(bot.symbol as MarketSymbol, raw);
+    if (parsedCache.size >= PARSED_CACHE_LIMIT) parsedCache.delete(parsedCache.keys().next().value as string);
+    parsedCache.set(key, parsed);
+  }
+  return parsed;
+}
+
 export function plannerFor(bot: BotRow): Planner {
   const symbol = bot.symbol as MarketSymbol;
   const market = MARKETS[symbol];
   invariant(market, `bot ${bot.id}: unknown symbol ${bot.symbol}`);
-  const raw = JSON.parse(bot.params) as Record<string, unknown>;
   return {
     plan(input) {
       const observation: Observation = {
@@ -84,15 +107,13 @@ export function plannerFor(bot: BotRow): Planner {
       };
       const fresh =
         input.state === null || typeof input.state !== "object" || Object.keys(input.state).length === 0;
+      const parsed = parsedParams(bot);
+      invariant(parsed.ok, `bot ${bot.id}: stored params no longer parse`);
       if (bot.type === "dca") {
-        const parsed = parseDcaParams(symbol, raw);
-        invariant(parsed.ok, `bot ${bot.id}: stored DCA params no longer parse`);
-        const state = fresh ? createDcaState(parsed.params) : decodeDcaState(input.state);
+        const state = fresh ? createDcaState(parsed.params as DcaParams) : decodeDcaState(input.state);
         return output(planDca(state, observation), encodeDcaState);
       }
-      const parsed = parseGridParams(symbol, raw);
-      invariant(parsed.ok, `bot ${bot.id}: stored grid params no longer parse`);
-      const state = fresh ? createGridState(parsed.params) : decodeGridState(input.state);
+      const state = fresh ? createGridState(parsed.params as GridParams) : decodeGridState(input.state);
       return output(planGrid(state, observation), encodeGridState);
     },
   };
