@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
+import { validate } from "../../worker/api/validation.ts";
 import { listRecentAudit } from "../../worker/services/audit/recent.ts";
 import { checkReadiness } from "../../worker/services/health.ts";
 import { collectMetrics } from "../../worker/services/metrics/scrape.ts";
 import { reconciler } from "../../worker/services/reconcile/client.ts";
 import { runReconciliationForOperator } from "../../worker/services/reconcile/operator.ts";
 import { latestReport, type StoredReport } from "../../worker/services/reconcile/reports.ts";
+import { opsKillInput, opsKillSwitch } from "../../worker/use-cases/bots.ts";
 import { type Caller, operator, signedIn } from "../../worker/use-cases/caller.ts";
 import { operateWithdrawal, withdrawalsForReview } from "../../worker/use-cases/withdrawals.ts";
 import { withDependencies } from "../utils/dependencies.server.ts";
@@ -97,6 +99,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export const WITHDRAWAL_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
 export const RECONCILE_INTENT = "reconcile";
+export const KILL_BOTS_INTENT = "kill-live-bots";
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const caller = await requireOperatorPage(request, context);
@@ -111,6 +114,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return { intent: RECONCILE_INTENT, reportId: report.id };
     } catch (error) {
       return { intent: RECONCILE_INTENT, ...toActionFailure(error) };
+    }
+  }
+  if (form.get("intent") === KILL_BOTS_INTENT) {
+    try {
+      const input = validate(opsKillInput, { reason: form.get("reason") ?? "" });
+      const { stopped } = await opsKillSwitch(caller, input);
+      return { intent: KILL_BOTS_INTENT, stopped };
+    } catch (error) {
+      return { intent: KILL_BOTS_INTENT, ...toActionFailure(error) };
     }
   }
   const transition = String(form.get("transition") ?? "");

@@ -2,6 +2,7 @@ import type { MetaFunction } from "@remix-run/cloudflare";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { DataTable } from "../components/data-table.tsx";
 import { DateTime } from "../components/date-time.tsx";
+import { BotsKillSwitch } from "../components/ops/bots-kill-switch.tsx";
 import { ReconciliationPanel } from "../components/ops/reconciliation-panel.tsx";
 import type { OpsPageData } from "../components/ops/types.ts";
 import { WithdrawalQueue } from "../components/ops/withdrawal-queue.tsx";
@@ -29,7 +30,8 @@ export default function Ops() {
   const { readiness, figures, wafBlocks, reconciliation, audit, pendingWithdrawals } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const reconcileResult = result && "intent" in result ? result : undefined;
+  const reconcileResult = result && "intent" in result && result.intent === "reconcile" ? result : undefined;
+  const killResult = result && "intent" in result && result.intent === "kill-live-bots" ? result : undefined;
   const withdrawalResult = result && !("intent" in result) ? result : undefined;
   return (
     <section className="stack">
@@ -82,6 +84,17 @@ export default function Ops() {
       <ReconciliationPanel
         reconciliation={reconciliation}
         error={reconcileResult && "error" in reconcileResult ? reconcileResult.error : undefined}
+      />
+
+      <BotsKillSwitch
+        result={
+          killResult
+            ? {
+                ...("stopped" in killResult ? { stopped: killResult.stopped } : {}),
+                ...("error" in killResult ? { error: killResult.error } : {}),
+              }
+            : undefined
+        }
       />
 
       <WithdrawalQueue

@@ -1,7 +1,7 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { errorCode } from "../../support/api-client.ts";
-import { depositLive, freshCode, rows, signUp, withTwoFactor } from "../flows/support.ts";
+import { depositLive, freshCode, OPS, ORIGIN, rows, signUp, withTwoFactor } from "../flows/support.ts";
 import { database, key, walletIn, walletsOf } from "../ledger/support.ts";
 import { fundedTrader } from "../trading/support.ts";
 
@@ -262,5 +262,31 @@ describe("a PAPER Grid bot", () => {
     const wallets = await walletsOf(client);
     expect(walletIn(wallets, "paper", "GBP").allocated).toBe("0.00");
     expect(walletIn(wallets, "paper", "ETH").allocated).toBe("0.00000000");
+  });
+});
+
+describe("the operators' kill switch", () => {
+  it("is for operators only, stops every LIVE bot and is audited with its reason", async () => {
+    const trader = await signUp("bot-ops");
+    const refused = await trader.client.post("/api/v1/ops/bots/kill-switch", { reason: "test" });
+    expect(refused.status).toBe(403);
+    const response = await SELF.fetch(`${ORIGIN}/api/v1/ops/bots/kill-switch`, {
+      method: "POST",
+      headers: { ...OPS, "Content-Type": "application/json" },
+      body: JSON.stringify({ reason: "exchange incident drill" }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { stopped: number };
+    expect(body.stopped).toBeGreaterThanOrEqual(0);
+    const [running] = await rows(
+      database(),
+      "SELECT COUNT(*) AS n FROM bots WHERE mode = 'live' AND status IN ('running', 'paused')",
+    );
+    expect(Number(running?.n)).toBe(0);
+    const audit = await rows(
+      database(),
+      "SELECT detail FROM audit_log WHERE event = 'ops.bots_kill_switch' ORDER BY sequence DESC LIMIT 1",
+    );
+    expect(JSON.parse(String(audit[0]?.detail))).toMatchObject({ reason: "exchange incident drill" });
   });
 });
