@@ -1,15 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { data } from "@remix-run/cloudflare";
-import { and, asc, desc, eq } from "drizzle-orm";
-import { orders, type TradeRow, trades } from "../../db/schema/orders.ts";
+import type { TradeRow } from "../../db/schema/orders.ts";
 import { ApiError } from "../../worker/errors.ts";
 import type { BotView } from "../../worker/services/bots/model.ts";
 import { ASSETS } from "../../worker/services/ledger/assets.ts";
 import { formatMinor } from "../../worker/services/markets/decimal.ts";
 import { MARKETS, marketSource } from "../../worker/services/markets/index.ts";
 import { CANDLE_INTERVAL_SECONDS, type CandleInterval } from "../../worker/services/markets/types.ts";
-import { orderView, recordOfRow, tradeView } from "../../worker/services/trading/model.ts";
-import { myBot, myBotEvents } from "../../worker/use-cases/bots.ts";
+import { tradeView } from "../../worker/services/trading/model.ts";
+import { myBot, myBotEvents, myBotFills, myBotOrders } from "../../worker/use-cases/bots.ts";
 import { type Caller, signedIn } from "../../worker/use-cases/caller.ts";
 import type { PnlPoint } from "../components/bots/pnl-chart.tsx";
 import { botAction } from "../utils/bots.server.ts";
@@ -19,14 +18,10 @@ import { pageCaller } from "../utils/session.server.ts";
 /**
  * A bot's page, server side: the bot and its PnL through `myBot` (GET /bots/:id), its events
  * through `myBotEvents` (GET /bots/:id/events), its buttons through the same use cases as the
- * API. The bot's orders and fills are read here, from the orders the bot placed (orders.bot_id),
- * until the use cases offer a read of their own.
+ * API, and its orders and fills through `myBotOrders` and `myBotFills`.
  */
 
-const MAX_ORDERS_SHOWN = 100;
 const MAX_FILLS_SHOWN = 100;
-/** Fills replayed for the PnL chart: the bot's PnL (services/bots/pnl.ts) reads as many. */
-const MAX_FILLS_CHARTED = 5_000;
 /** Points on the chart at most: the candle interval grows with the bot's age to stay under. */
 const MAX_CHART_POINTS = 480;
 
@@ -35,7 +30,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const botId = params.id ?? "";
   const bot = await withDependencies(() => myBot(caller, botId)).catch(notFoundAsPage);
   const [events, botOrders, fills] = await withDependencies(() =>
-    Promise.all([myBotEvents(caller, bot.id), ordersOfBot(caller, bot.id), fillsOfBot(caller, bot.id)]),
+    Promise.all([myBotEvents(caller, bot.id), myBotOrders(caller, bot.id), myBotFills(caller, bot.id)]),
   );
   const nowMs = Date.now();
   const chart = await pnlSeries(caller, bot, fills, nowMs).catch(() => null);
@@ -67,35 +62,6 @@ function notFoundAsPage(error: unknown): never {
     throw data({ notFound: true }, { status: 404, statusText: "Not Found" });
   }
   throw error;
-}
-
-/** The orders the bot placed, newest first, with the bot's own key for each ("deal-1:so-2"). */
-async function ordersOfBot(caller: Caller, botId: string) {
-  const user = signedIn(caller);
-  const rows = await caller.services.db
-    .select()
-    .from(orders)
-    .where(and(eq(orders.userId, user.id), eq(orders.botId, botId)))
-    .orderBy(desc(orders.createdAtMs), desc(orders.id))
-    .limit(MAX_ORDERS_SHOWN);
-  const prefix = `bot:${botId}:`;
-  return rows.map((row) => ({
-    ...orderView(recordOfRow(row)),
-    key: row.clientKey.startsWith(prefix) ? row.clientKey.slice(prefix.length) : row.clientKey,
-  }));
-}
-
-/** The fills of the bot's orders, oldest first. */
-async function fillsOfBot(caller: Caller, botId: string): Promise<TradeRow[]> {
-  const user = signedIn(caller);
-  const rows = await caller.services.db
-    .select({ trade: trades })
-    .from(trades)
-    .innerJoin(orders, eq(orders.id, trades.orderId))
-    .where(and(eq(orders.userId, user.id), eq(orders.botId, botId)))
-    .orderBy(asc(trades.createdAtMs), asc(trades.id))
-    .limit(MAX_FILLS_CHARTED);
-  return rows.map((row) => row.trade);
 }
 
 /**

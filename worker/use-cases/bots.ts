@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { type BotRow, botEvents, bots } from "../../db/schema/bots.ts";
+import { orders, type TradeRow, trades } from "../../db/schema/orders.ts";
 import { ApiError } from "../errors.ts";
 import { appendAudit } from "../services/audit/append.ts";
 import { sha256Hex } from "../services/auth/crypto.ts";
@@ -15,6 +16,7 @@ import { canonicalJson } from "../services/ledger/idempotency.ts";
 import { marketSource } from "../services/markets/index.ts";
 import { requireMarket } from "../services/markets/symbols.ts";
 import { botClient } from "../services/objects/bot.ts";
+import { orderView, recordOfRow } from "../services/trading/model.ts";
 import { type Caller, freshCode, operator, signedIn } from "./caller.ts";
 
 /**
@@ -230,6 +232,39 @@ export async function myBotEvents(caller: Caller, botId: string) {
     .orderBy(desc(botEvents.atMs), desc(botEvents.id))
     .limit(MAX_EVENTS_LISTED);
   return events.map(botEventView);
+}
+
+const MAX_ORDERS_SHOWN = 100;
+/** Fills read at most: as many as the bot's PnL (services/bots/pnl.ts) reads. */
+const MAX_FILLS_READ = 5_000;
+
+/** The orders the bot placed, newest first, with the bot's own key for each ("deal-1:so-2"). */
+export async function myBotOrders(caller: Caller, botId: string) {
+  const bot = await ownBot(caller, botId);
+  const rows = await caller.services.db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.userId, bot.userId), eq(orders.botId, bot.id)))
+    .orderBy(desc(orders.createdAtMs), desc(orders.id))
+    .limit(MAX_ORDERS_SHOWN);
+  const prefix = `bot:${bot.id}:`;
+  return rows.map((row) => ({
+    ...orderView(recordOfRow(row)),
+    key: row.clientKey.startsWith(prefix) ? row.clientKey.slice(prefix.length) : row.clientKey,
+  }));
+}
+
+/** The fills of the bot's orders, oldest first. */
+export async function myBotFills(caller: Caller, botId: string): Promise<TradeRow[]> {
+  const bot = await ownBot(caller, botId);
+  const rows = await caller.services.db
+    .select({ trade: trades })
+    .from(trades)
+    .innerJoin(orders, eq(orders.id, trades.orderId))
+    .where(and(eq(orders.userId, bot.userId), eq(orders.botId, bot.id)))
+    .orderBy(asc(trades.createdAtMs), asc(trades.id))
+    .limit(MAX_FILLS_READ);
+  return rows.map((row) => row.trade);
 }
 
 async function pnlOf(caller: Caller, row: BotRow): Promise<BotPnl> {
