@@ -137,6 +137,8 @@ export async function writeWithAudit(
   client: Client,
   write: InStatement,
   event: AuditEvent,
+  /** Statements that belong to the same change (idempotent by their own keys), run first. */
+  also: InStatement[] = [],
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const insert = await auditStatement(await readChainHead(client), event);
@@ -146,8 +148,8 @@ export async function writeWithAudit(
       throw new Error("the audit insert no longer has the shape writeWithAudit expects");
     const conditional = { ...insert, sql };
     try {
-      const [result] = await client.batch([write, conditional], "write");
-      return (result?.rowsAffected ?? 0) === 1;
+      const results = await client.batch([...also, write, conditional], "write");
+      return (results[also.length]?.rowsAffected ?? 0) === 1;
     } catch (error) {
       if (!isSequenceConflict(error) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
       await backoff(attempt);

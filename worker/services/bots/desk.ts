@@ -72,6 +72,8 @@ export interface BotDeskDependencies {
   now: () => number;
   logger?: Logger | undefined;
   reportHalt?: HaltReporter | undefined;
+  /** True when the exchange account is configured: LIVE bots may start. Absent: they may not. */
+  liveTrading?: boolean | undefined;
 }
 
 type Step =
@@ -183,18 +185,30 @@ export class BotDesk {
     if (bot.status !== "awaiting_confirmation") {
       throw new ApiError(409, "invalid_state", `A ${bot.status} bot cannot be confirmed.`);
     }
-    const next = await this.#write(bot, { status: "draft" }, { event: "bot.confirmed", audit });
-    await this.#events(next, next.ticks, [{ kind: "confirmed", message: "LIVE bot confirmed." }]);
-    return next;
+    return this.#write(
+      bot,
+      { status: "draft" },
+      {
+        audited: { event: "bot.confirmed", audit },
+        events: { tick: bot.ticks, list: [{ kind: "confirmed", message: "LIVE bot confirmed." }] },
+        onConflict: "refuse",
+      },
+    );
   }
 
   /** draft -> running (holding the budget), or paused -> running. */
   async start(userId: string, audit: AuditContext): Promise<BotRow> {
     let bot = await this.#advance(await this.#owned(userId));
     if (bot.status === "paused") {
-      bot = await this.#write(bot, { status: "running" }, { event: "bot.resumed", audit });
-      await this.#events(bot, bot.ticks, [{ kind: "resumed", message: "Resumed by the user." }]);
-      return bot;
+      return this.#write(
+        bot,
+        { status: "running" },
+        {
+          audited: { event: "bot.resumed", audit },
+          events: { tick: bot.ticks, list: [{ kind: "resumed", message: "Resumed by the user." }] },
+          onConflict: "refuse",
+        },
+      );
     }
     if (bot.status !== "draft") {
       throw new ApiError(
@@ -205,9 +219,13 @@ export class BotDesk {
           : `A ${bot.status} bot cannot be started.`,
       );
     }
-    // LIVE trading waits for the exchange adapter: refuse before anything is held.
-    if (bot.mode === "live") throw liveUnavailable();
-    bot = await this.#write(bot, { pending: encodeStep({ stage: "allocate", audit } satisfies Step) });
+    // Without an exchange account a LIVE bot could never trade: refuse before anything is held.
+    if (bot.mode === "live" && this.deps.liveTrading !== true) throw liveUnavailable();
+    bot = await this.#write(
+      bot,
+      { pending: encodeStep({ stage: "allocate", audit } satisfies Step) },
+      { onConflict: "refuse" },
+    );
     bot = await this.#advance(bot);
     if (bot.status !== "running") {
       throw new ApiError(
@@ -226,9 +244,15 @@ export class BotDesk {
     if (bot.status !== "running") {
       throw new ApiError(409, "invalid_state", `A ${bot.status} bot cannot be paused.`);
     }
-    const next = await this.#write(bot, { status: "paused" }, { event: "bot.paused", audit });
-    await this.#events(next, next.ticks, [{ kind: "paused", message: "Paused by the user." }]);
-    return next;
+    return this.#write(
+      bot,
+      { status: "paused" },
+      {
+        audited: { event: "bot.paused", audit },
+        events: { tick: bot.ticks, list: [{ kind: "paused", message: "Paused by the user." }] },
+        onConflict: "refuse",
+      },
+    );
   }
 
   /** Cancels the bot's open orders and returns what its allocation holds. Final. */
@@ -240,12 +264,18 @@ export class BotDesk {
       bot = await this.#write(
         bot,
         { status: "stopped", reason, stoppedAtMs: this.deps.now() },
-        { event: "bot.stopped", audit, detail: { reason } },
+        {
+          audited: { event: "bot.stopped", audit, detail: { reason } },
+          events: { tick: bot.ticks, list: [{ kind: "stopped", message: "Closed before it ever started." }] },
+          onConflict: "refuse",
+        },
       );
     } else {
-      bot = await this.#write(bot, {
-        pending: encodeStep({ stage: "stop", reason, from: bot.status, audit } satisfies Step),
-      });
+      bot = await this.#write(
+        bot,
+        { pending: encodeStep({ stage: "stop", reason, from: bot.status, audit } satisfies Step) },
+        { onConflict: "refuse" },
+      );
       bot = await this.#advance(bot);
     }
     return bot;
@@ -320,26 +350,40 @@ export class BotDesk {
           });
         } catch (error) {
           if (error instanceof ApiError && error.code === "insufficient_funds") {
-            const back = await this.#write(bot, { pending: null, attempts: 0, retryAtMs: null });
-            await this.#events(back, back.ticks, [
+            return this.#write(
+              bot,
+              { pending: null, attempts: 0, retryAtMs: null },
               {
-                kind: "skipped_insufficient_funds",
-                message: `Not started: not enough ${bot.budgetAsset} available for the budget.`,
+                events: {
+                  tick: bot.ticks,
+                  list: [
+                    {
+                      kind: "skipped_insufficient_funds",
+                      message: `Not started: not enough ${bot.budgetAsset} available for the budget.`,
+                    },
+                  ],
+                },
               },
-            ]);
-            return back;
+            );
           }
           throw error;
         }
-        const running = await this.#write(
+        return this.#write(
           bot,
           { status: "running", pending: null, attempts: 0, retryAtMs: null, startedAtMs: this.deps.now() },
-          { event: "bot.started", audit: step.audit },
+          {
+            audited: { event: "bot.started", audit: step.audit },
+            events: {
+              tick: bot.ticks,
+              list: [
+                {
+                  kind: "started",
+                  message: `Started: ${bot.budgetAsset} budget held in the bot's allocation.`,
+                },
+              ],
+            },
+          },
         );
-        await this.#events(running, running.ticks, [
-          { kind: "started", message: `Started: ${bot.budgetAsset} budget held in the bot's allocation.` },
-        ]);
-        return running;
       }
       case "stop": {
         const desk = this.deps.orders(bot.userId);
@@ -377,15 +421,20 @@ export class BotDesk {
             retryAtMs: null,
             stoppedAtMs: this.deps.now(),
           },
-          { event: "bot.stopped", audit: step.audit, detail: { reason: step.reason, returned } },
-        );
-        await this.#events(stopped, stopped.ticks, [
           {
-            kind: "stopped",
-            message: `Stopped (${step.reason.replaceAll("_", " ")}): open orders cancelled, the allocation returned.`,
-            detail: { returned },
+            audited: { event: "bot.stopped", audit: step.audit, detail: { reason: step.reason, returned } },
+            events: {
+              tick: bot.ticks,
+              list: [
+                {
+                  kind: "stopped",
+                  message: `Stopped (${step.reason.replaceAll("_", " ")}): open orders cancelled, the allocation returned.`,
+                  detail: { returned },
+                },
+              ],
+            },
           },
-        ]);
+        );
         return stopped;
       }
     }
@@ -416,10 +465,43 @@ export class BotDesk {
       throw new InvariantViolation(`strategy failed: ${(error as Error).message}`);
     }
     invariant(output.actions.length <= MAX_ACTIONS_PER_TICK, "a strategy proposed too many actions");
-    const events: BotEventInput[] = [...output.events];
+    // Record first: the strategy's new state (which tracks every order it is about to propose)
+    // and its events, in one write. If acting fails halfway, the next tick starts from a state
+    // that knows those orders: it finds the ones placed and proposes the others again,
+    // identically, under the same keys.
+    const tick = bot.ticks + 1;
+    const next = await this.#write(
+      bot,
+      { state: JSON.stringify(output.state), ticks: tick, lastTickAtMs: nowMs, attempts: 0, retryAtMs: null },
+      { events: { tick, list: output.events.slice(0, MAX_EVENTS_PER_TICK) } },
+    );
+    if (next.ticks !== tick || next.state !== JSON.stringify(output.state)) return next; // stale copy
+    const refusals = await this.#act(next, output.actions, ownOrders);
+    if (refusals.length > 0) await this.#events(next, tick, refusals, output.events.length);
+    if (output.stop) {
+      const stopping = await this.#write(next, {
+        pending: encodeStep({
+          stage: "stop",
+          reason: output.stop.reason,
+          from: next.status,
+          audit: { requestId: `bot:${next.id}:tick:${next.ticks}`, ipAddress: "127.0.0.1" },
+        } satisfies Step),
+      });
+      return this.#advance(stopping);
+    }
+    return next;
+  }
+
+  /**
+   * Places and cancels through the owner's order desk by deterministic keys. Returns the
+   * refusals worth telling the trader; a 503 stops the tick (the next wake retries it).
+   */
+  async #act(bot: BotRow, actions: BotAction[], ownOrders: BotOrderView[]): Promise<BotEventInput[]> {
+    const market = MARKETS[bot.symbol as MarketSymbol];
     const desk = this.deps.orders(bot.userId);
     const byKey = new Map(ownOrders.map((order) => [order.key, order]));
-    for (const action of output.actions) {
+    const refusals: BotEventInput[] = [];
+    for (const action of actions) {
       if (action.kind === "cancel") {
         const order = byKey.get(action.key);
         if (!order || (order.status !== "open" && order.status !== "partially_filled")) continue;
@@ -445,33 +527,13 @@ export class BotDesk {
       if (outcome.ok) continue;
       const { status, code, message } = outcome.error;
       if (status === 503) throw new ApiError(503, code, message); // retried by the next wake
-      events.push({
+      refusals.push({
         kind: code === "insufficient_funds" ? "skipped_insufficient_budget" : `refused_${code}`,
         message: `Order ${action.key} not placed: ${message}`,
         detail: { key: action.key, code },
       });
     }
-    const tick = bot.ticks + 1;
-    const next = await this.#write(bot, {
-      state: JSON.stringify(output.state),
-      ticks: tick,
-      lastTickAtMs: nowMs,
-      attempts: 0,
-      retryAtMs: null,
-    });
-    await this.#events(next, tick, events.slice(0, MAX_EVENTS_PER_TICK));
-    if (output.stop) {
-      const stopping = await this.#write(next, {
-        pending: encodeStep({
-          stage: "stop",
-          reason: output.stop.reason,
-          from: next.status,
-          audit: { requestId: `bot:${next.id}:tick:${next.ticks}`, ipAddress: "127.0.0.1" },
-        } satisfies Step),
-      });
-      return this.#advance(stopping);
-    }
-    return next;
+    return refusals;
   }
 
   /**
@@ -518,32 +580,45 @@ export class BotDesk {
     }));
   }
 
-  async #events(bot: BotRow, tick: number, events: BotEventInput[]): Promise<void> {
+  async #events(bot: BotRow, tick: number, events: BotEventInput[], offset = 0): Promise<void> {
     if (events.length === 0) return;
-    const nowMs = this.deps.now();
     await this.deps.db
       .insert(botEvents)
-      .values(
-        events.map((event, index) => ({
-          id: `${bot.id}:${tick}:${event.kind}:${index}`,
-          botId: bot.id,
-          userId: bot.userId,
-          atMs: nowMs,
-          kind: event.kind,
-          message: event.message,
-          detail: JSON.stringify(event.detail ?? {}, (_key, value) =>
-            typeof value === "bigint" ? value.toString() : value,
-          ),
-        })),
-      )
+      .values(this.#eventRows(bot, tick, events, offset))
       .onConflictDoNothing();
   }
 
-  /** Compare-and-set on the step in flight; the only writer, so a miss means a stale copy. */
+  /** Event ids come from the tick and position, so writing a tick's events twice adds nothing. */
+  #eventRows(bot: BotRow, tick: number, events: BotEventInput[], offset = 0) {
+    const nowMs = this.deps.now();
+    return events.map((event, index) => ({
+      id: `${bot.id}:${tick}:${event.kind}:${offset + index}`,
+      botId: bot.id,
+      userId: bot.userId,
+      atMs: nowMs,
+      kind: event.kind,
+      message: event.message,
+      detail: JSON.stringify(event.detail ?? {}, (_key, value) =>
+        typeof value === "bigint" ? value.toString() : value,
+      ),
+    }));
+  }
+
+  /**
+   * Compare-and-set on the step in flight, with the change's audit event and the bot's events in
+   * the same atomic batch. The object is the only writer, so a lost compare-and-set means this
+   * copy is stale (another instance, after a restart, moved on): steps carry on from the row as
+   * it is (`continue`), a user's request is refused as changed meanwhile (`refuse`). A write
+   * whose outcome is unknown drops the cached copy.
+   */
   async #write(
     bot: BotRow,
     changes: Partial<Omit<BotRow, "id" | "halted">>,
-    audited?: AuditedChange,
+    options: {
+      audited?: AuditedChange | undefined;
+      events?: { tick: number; list: BotEventInput[] } | undefined;
+      onConflict?: "continue" | "refuse";
+    } = {},
   ): Promise<BotRow> {
     const updatedAtMs = this.deps.now();
     const update = this.deps.db
@@ -555,24 +630,42 @@ export class BotDesk {
           isNull(bots.halted),
           bot.pending === null ? isNull(bots.pending) : eq(bots.pending, bot.pending),
         ),
-      );
+      )
+      .toSQL();
+    const write = { sql: update.sql, args: update.params as InArgs };
+    const also: { sql: string; args: InArgs }[] = [];
+    if (options.events && options.events.list.length > 0) {
+      const insert = this.deps.db
+        .insert(botEvents)
+        .values(this.#eventRows(bot, options.events.tick, options.events.list))
+        .onConflictDoNothing()
+        .toSQL();
+      also.push({ sql: insert.sql, args: insert.params as InArgs });
+    }
     let written: boolean;
-    if (audited) {
-      const query = update.toSQL();
-      written = await writeWithAudit(
-        this.deps.client,
-        { sql: query.sql, args: query.params as InArgs },
-        {
-          event: audited.event,
-          outcome: "success",
-          actor: `user:${bot.userId}`,
-          userId: bot.userId,
-          ...audited.audit,
-          detail: { botId: bot.id, mode: bot.mode, ...audited.detail },
-        },
-      );
-    } else {
-      written = (await update.returning({ id: bots.id })).length === 1;
+    try {
+      if (options.audited) {
+        const audited = options.audited;
+        written = await writeWithAudit(
+          this.deps.client,
+          write,
+          {
+            event: audited.event,
+            outcome: "success",
+            actor: `user:${bot.userId}`,
+            userId: bot.userId,
+            ...audited.audit,
+            detail: { botId: bot.id, mode: bot.mode, ...audited.detail },
+          },
+          also,
+        );
+      } else {
+        const results = await this.deps.client.batch([...also, write], "write");
+        written = (results[also.length]?.rowsAffected ?? 0) === 1;
+      }
+    } catch (error) {
+      this.#row = null; // committed or not: the next read decides
+      throw error;
     }
     if (written) {
       const next: BotRow = { ...bot, ...changes, updatedAtMs };
@@ -582,6 +675,9 @@ export class BotDesk {
     const current = await this.#load();
     invariant(current, `bot ${bot.id} disappeared`);
     if (current.halted) throw new BotHaltedError(bot.id);
+    if (options.onConflict === "refuse") {
+      throw new ApiError(409, "invalid_state", "The bot changed meanwhile. Reload it and try again.");
+    }
     return current;
   }
 
