@@ -124,19 +124,34 @@ function quantile(before: Map<number, number>, after: Map<number, number>, q: nu
   return previousBound;
 }
 
-/** CPU seconds (user + system) of every workerd process: the runtime of the Worker and its objects. */
+/**
+ * CPU seconds (user + system) of the workerd processes this benchmark started (descendants of
+ * this process: wrangler dev and its runtime), which run the Worker and every object.
+ */
 function workerdCpuSeconds(): number {
   const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  let total = 0;
-  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+  const parents = new Map<number, number>();
+  const stats = new Map<number, { comm: string; cpu: number }>();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "workerd") continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      total += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      parents.set(Number(entry), Number(fields[1]));
+      stats.set(Number(entry), { comm, cpu: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond });
     } catch {
       // gone meanwhile
     }
   }
+  const isOurs = (pid: number): boolean => {
+    for (let current = pid, depth = 0; current > 1 && depth < 64; depth++) {
+      if (current === process.pid) return true;
+      current = parents.get(current) ?? 0;
+    }
+    return false;
+  };
+  let total = 0;
+  for (const [pid, stat] of stats) if (stat.comm === "workerd" && isOurs(pid)) total += stat.cpu;
   return total;
 }
 
