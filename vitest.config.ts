@@ -42,6 +42,10 @@ export default defineConfig({
                 ...chaosSeeds(),
                 TURSO_DATABASE_URL: inject("libsqlUrl"),
                 TURSO_AUTH_TOKEN: inject("libsqlAuthToken"),
+                // The Binance stand-in as the platform's exchange account: LIVE is on in every test.
+                BINANCE_BASE_URL: inject("binanceUrl"),
+                BINANCE_API_KEY: inject("binanceApiKey"),
+                BINANCE_API_SECRET: inject("binanceApiSecret"),
               },
             },
           })),

@@ -85,6 +85,18 @@ export const orders = sqliteTable(
     createdAtMs: smallInteger("created_at_ms").notNull(),
     updatedAtMs: smallInteger("updated_at_ms").notNull(),
     closedAtMs: smallInteger("closed_at_ms"),
+    /**
+     * LIVE orders (worker/services/trading/binance-venue.ts): the exchange's order id, the
+     * newest exchange trade already settled (later checks ask only for newer ones, so each
+     * trade is settled once), and the commission the exchange charged the platform's account
+     * for the settled trades, in the asset it charged (the received asset). Users pay the
+     * platform's fee; the exchange's commission is the platform's cost, which reconciliation
+     * counts when it compares the ledger with the exchange's balances. Null/0 for PAPER.
+     */
+    venueOrderId: text("venue_order_id"),
+    venueTradeId: smallInteger("venue_trade_id"),
+    venueCommissionAsset: text("venue_commission_asset"),
+    venueCommission: minorUnits("venue_commission").notNull().default(sql`0`),
   },
   (table) => [
     uniqueIndex("orders_user_client_key_unique").on(table.userId, table.clientKey),

@@ -7,6 +7,7 @@ import { appendAudit } from "../../worker/services/audit/append.ts";
 import type { AuditContext } from "../../worker/services/auth/accounts.ts";
 import { BotDesk, type NewBot } from "../../worker/services/bots/desk.ts";
 import { plannerFor } from "../../worker/services/bots/planner.ts";
+import { isExchangeConfigured } from "../../worker/services/exchange/index.ts";
 import type { HaltReporter } from "../../worker/services/flows/flow.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
 import { getMarketSource } from "../../worker/services/markets/source.ts";
@@ -174,6 +175,7 @@ export class Bot extends DurableObject<Bindings> {
       now: Date.now,
       logger,
       reportHalt,
+      liveTrading: isExchangeConfigured(config),
     });
     return this.#desk;
   }

@@ -1,7 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDatabaseClient } from "../../db/client.ts";
 import { type Bindings, getConfig } from "../../worker/env.ts";
-import { createLogger } from "../../worker/logger.ts";
+import { createLogger, type Logger } from "../../worker/logger.ts";
+import {
+  balanceOf,
+  binanceSpotFromConfig,
+  isExchangeConfigured,
+} from "../../worker/services/exchange/index.ts";
+import { ASSET_CODES, type AssetCode } from "../../worker/services/ledger/assets.ts";
+import type { ExchangeBalances } from "../../worker/services/ledger/reconcile.ts";
 import { flushMetrics } from "../../worker/services/metrics/flush.ts";
 import {
   type ReportTrigger,
@@ -21,6 +28,9 @@ import { reportBackgroundError } from "../../worker/services/sentry.ts";
  * nothing else is written. Alarms are at-least-once: a repeated run stores one more report,
  * which is harmless. Nothing here is state: the reports live in libSQL, and the only storage
  * used is the alarm itself.
+ *
+ * With an exchange account configured, each run first reads its balances (GET account, weight
+ * 20) and the report gains the check that the exchange holds what the ledger owes there.
  */
 export class Reconciler extends DurableObject<Bindings> {
   async ping(): Promise<"pong"> {
@@ -63,19 +73,43 @@ export class Reconciler extends DurableObject<Bindings> {
       timeoutMs: Math.max(config.DATABASE_TIMEOUT_MS, 30_000),
     });
     try {
-      return await runAndStoreReport(client, trigger, Date.now(), {
-        logger,
-        reportFailure: (error) =>
-          reportBackgroundError(config, error, {
-            durableObject: "Reconciler",
-            operation: `reconcile:${triggerSource(trigger)}`,
-          }),
-      });
+      // Read before the ledger's snapshot: a fill in between shows as surplus or in flight.
+      const exchangeBalances = isExchangeConfigured(config) ? await readExchange(config, logger) : undefined;
+      return await runAndStoreReport(
+        client,
+        trigger,
+        Date.now(),
+        {
+          logger,
+          reportFailure: (error) =>
+            reportBackgroundError(config, error, {
+              durableObject: "Reconciler",
+              operation: `reconcile:${triggerSource(trigger)}`,
+            }),
+        },
+        { exchangeBalances },
+      );
     } finally {
       client.close();
       await flushMetrics(this.env, { force: true }).catch((error) =>
         logger.warn("metrics flush failed", { error }),
       );
     }
+  }
+}
+
+/** The exchange account's balances (free + locked) per asset, or why they could not be read. */
+async function readExchange(config: ReturnType<typeof getConfig>, logger: Logger): Promise<ExchangeBalances> {
+  try {
+    const account = await binanceSpotFromConfig(config, { logger }).account();
+    const balances: Partial<Record<AssetCode, bigint>> = {};
+    for (const asset of ASSET_CODES) {
+      const { freeMinor, lockedMinor } = balanceOf(account, asset);
+      balances[asset] = freeMinor + lockedMinor;
+    }
+    return { venue: "binance", balances };
+  } catch (error) {
+    logger.warn("reconciliation could not read the exchange account", { error });
+    return { venue: "binance", balances: null, error: (error as Error).message };
   }
 }

@@ -4,12 +4,14 @@ import { type Bindings, getConfig } from "../../worker/env.ts";
 import { createLogger, type Logger } from "../../worker/logger.ts";
 import { appendAudit } from "../../worker/services/audit/append.ts";
 import type { AuditContext } from "../../worker/services/auth/accounts.ts";
+import { binanceSpotFromConfig, isExchangeConfigured } from "../../worker/services/exchange/index.ts";
 import type { HaltReporter } from "../../worker/services/flows/flow.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
 import { getMarketSource } from "../../worker/services/markets/source.ts";
 import { flushMetrics } from "../../worker/services/metrics/flush.ts";
 import { isolateMetrics } from "../../worker/services/metrics/recorder.ts";
 import { reportBackgroundError } from "../../worker/services/sentry.ts";
+import { BinanceVenue } from "../../worker/services/trading/binance-venue.ts";
 import { type CheckResult, OrderDesk } from "../../worker/services/trading/desk.ts";
 import type { DeskOutcome, OrderRequest, OrderView } from "../../worker/services/trading/model.ts";
 import { PaperVenue } from "../../worker/services/trading/paper-venue.ts";
@@ -33,6 +35,12 @@ import {
  *
  * Nothing here is the source of truth: orders and withdrawals live in libSQL and money in the
  * UserLedger. An eviction loses nothing; the alarm (or the next call) resumes what was pending.
+ *
+ * LIVE orders go to Binance (worker/services/trading/binance-venue.ts) through one adapter per
+ * object, built when BINANCE_API_KEY and BINANCE_API_SECRET are set; without them LIVE is
+ * refused (live_unavailable), never filled on paper. Every request to the exchange and its
+ * answer (never a credential or signature) is logged at debug level as "exchange transcript"
+ * (`npm run testnet:dry-run` prints them from the Worker's log).
  */
 const CHECK_INTERVAL_MS = 1_000;
 /**
@@ -177,20 +185,59 @@ export class UserOrders extends DurableObject<Bindings> {
     const ledger = userLedger(this.env, userId);
     const logger = createLogger({ level: config.LOG_LEVEL }).child({ durableObject: "UserOrders" });
     const reportHalt = haltReporter(logger, client, config);
-    const paper = new PaperVenue(getMarketSource(config));
+    const market = getMarketSource(config);
+    const paper = new PaperVenue(market);
+    const live = isExchangeConfigured(config)
+      ? new BinanceVenue(
+          binanceSpotFromConfig(config, {
+            logger,
+            onExchange: (record) => {
+              const venue = "binance";
+              isolateMetrics.increment("chx_exchange_calls_total", {
+                venue,
+                endpoint: `${record.method} ${record.path}`,
+                status: String(record.status ?? "none"),
+              });
+              if (record.status !== 200) {
+                const reason = record.status === null ? "no_answer" : `http_${record.status}`;
+                isolateMetrics.increment("chx_exchange_errors_total", { venue, reason });
+              }
+              if (record.usedWeight1m !== null) {
+                isolateMetrics.setGauge("chx_exchange_weight_used", { venue }, record.usedWeight1m);
+              }
+              // JSON text, not fields: the logger would redact Binance's `code` as a secret.
+              logger.debug("exchange transcript", { exchange: JSON.stringify(record) });
+            },
+          }),
+          market,
+          { logger },
+        )
+      : null;
     this.#desks = {
       orders: new OrderDesk(userId, {
         db,
         ledger,
         venueFor: (mode) => {
-          // Never fill a LIVE order on paper: until the exchange adapter exists, LIVE refuses.
-          if (mode !== "paper") throw liveUnavailable();
-          return paper;
+          if (mode === "paper") return paper;
+          // Never fill a LIVE order on paper: without an exchange account, LIVE refuses.
+          if (!live) throw liveUnavailable();
+          return live;
         },
         now: Date.now,
         newId: () => crypto.randomUUID(),
         logger,
         reportHalt,
+        audit: (entry) =>
+          appendAudit(client, {
+            event: entry.event,
+            outcome: entry.outcome,
+            actor: "system:user-orders",
+            userId: entry.userId,
+            // The same step run again after a crash writes the same request id.
+            requestId: `order:${entry.orderId}:${entry.event}`,
+            ipAddress: "127.0.0.1",
+            detail: entry.detail,
+          }),
       }),
       withdrawals: new WithdrawalDesk(userId, {
         db,

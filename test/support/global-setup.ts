@@ -5,17 +5,25 @@ import type { TestProject } from "vitest/node";
 import { createDatabaseClient } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { startLibsqlServer } from "../../db/server/server.ts";
+import { startTestExchange } from "./standin-control.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     libsqlUrl: string;
     libsqlAuthToken: string;
+    binanceUrl: string;
+    binanceApiKey: string;
+    binanceApiSecret: string;
+    /** The stand-in's control server (faults, clock, balances): standin-control.ts. */
+    binanceControlUrl: string;
   }
 }
 
 /**
  * Worker tests talk to a real local libSQL server (started here in Node, reached over
- * loopback from inside workerd), on a fresh migrated database per run.
+ * loopback from inside workerd), on a fresh migrated database per run, and to the Binance
+ * stand-in as the platform's exchange account (funded with TEST_EXCHANGE_FUNDING), so LIVE
+ * orders in every worker test go to it.
  */
 export default async function setup(project: TestProject) {
   const directory = mkdtempSync(join(tmpdir(), "coinhubx-test-"));
@@ -31,7 +39,13 @@ export default async function setup(project: TestProject) {
   client.close();
   project.provide("libsqlUrl", server.url);
   project.provide("libsqlAuthToken", authToken);
+  const exchange = await startTestExchange();
+  project.provide("binanceUrl", exchange.url);
+  project.provide("binanceApiKey", exchange.apiKey);
+  project.provide("binanceApiSecret", exchange.secretKey);
+  project.provide("binanceControlUrl", exchange.controlUrl);
   return async () => {
+    await exchange.close();
     await server.close();
     rmSync(directory, { recursive: true, force: true });
   };

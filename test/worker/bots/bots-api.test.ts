@@ -1,5 +1,12 @@
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createDatabase } from "../../../db/client.ts";
+import { getConfig } from "../../../worker/env.ts";
+import { BotDesk } from "../../../worker/services/bots/desk.ts";
+import { plannerFor } from "../../../worker/services/bots/planner.ts";
+import { userLedger } from "../../../worker/services/ledger/client.ts";
+import { getMarketSource } from "../../../worker/services/markets/source.ts";
+import { userOrdersClient } from "../../../worker/services/objects/user-orders.ts";
 import { errorCode } from "../../support/api-client.ts";
 import { depositLive, freshCode, OPS, ORIGIN, rows, signUp, withTwoFactor } from "../flows/support.ts";
 import { database, key, walletIn, walletsOf } from "../ledger/support.ts";
@@ -69,7 +76,7 @@ describe("LIVE bots need 2FA and a fresh code at every step", () => {
   });
 });
 
-describe("a LIVE bot before the exchange link", () => {
+describe("a LIVE bot while no exchange account is configured", () => {
   it("is created and confirmed with fresh codes, but its start answers 503 live_unavailable and holds nothing", async () => {
     const trader = await withTwoFactor("bot-live3");
     await depositLive(trader, "USDT", "1000.000000");
@@ -92,9 +99,26 @@ describe("a LIVE bot before the exchange link", () => {
     });
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.bot.status).toBe("draft");
-    const start = await trader.client.post(`/api/v1/bots/${id}/start`, { totp: await freshCode(trader) });
-    expect(start.status).toBe(503);
-    expect(errorCode(start)).toBe("live_unavailable");
+    // Every worker test runs with the stand-in as the exchange account (test/worker/live/ starts
+    // LIVE bots through the API); the bot's desk as its object builds it without an exchange
+    // account refuses the start before anything is held.
+    const client = database();
+    const desk = new BotDesk(id, {
+      db: createDatabase(client),
+      client,
+      ledger: (userId) => userLedger(env, userId),
+      orders: (userId) => userOrdersClient(env, userId),
+      market: getMarketSource(getConfig(env)),
+      planner: plannerFor,
+      now: Date.now,
+    });
+    await expect(
+      desk.start(trader.id, { requestId: "test-start", ipAddress: "127.0.0.1" }),
+    ).rejects.toMatchObject({
+      status: 503,
+      code: "live_unavailable",
+    });
+    client.close();
     const wallets = await walletsOf(trader.client);
     expect(walletIn(wallets, "live", "USDT")).toMatchObject({
       available: "1000.000000",
@@ -106,6 +130,8 @@ describe("a LIVE bot before the exchange link", () => {
       [trader.id],
     );
     expect(audit.map((row) => row.event)).toEqual(["bot.created", "bot.confirmed"]);
+    const [bot] = await rows(database(), "SELECT status, pending FROM bots WHERE id = ?", [id]);
+    expect(bot).toMatchObject({ status: "draft", pending: null });
   });
 });
 

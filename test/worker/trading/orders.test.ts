@@ -1,5 +1,8 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { getConfig } from "../../../worker/env.ts";
 import { SimulatedMarket } from "../../../worker/services/markets/sim/market.ts";
+import { placeOrder as placeOrderService } from "../../../worker/services/trading/service.ts";
 import { errorCode } from "../../support/api-client.ts";
 import { database, key, signedUpClient } from "../ledger/support.ts";
 import {
@@ -408,7 +411,7 @@ describe("bad input leaves balances unchanged", () => {
 });
 
 describe("LIVE mode", () => {
-  it("without 2FA: 403 two_factor_not_enabled; with 2FA: 503 live_unavailable; never filled on paper", async () => {
+  it("without 2FA: 403 two_factor_not_enabled; without an exchange account: 503 live_unavailable; never filled on paper", async () => {
     const { client, user } = await fundedTrader("10000.00");
     const before = await balances(client);
     const body = { symbol: "BTC-USDT", side: "buy", type: "market", quoteAmount: "100.000000", mode: "live" };
@@ -417,15 +420,56 @@ describe("LIVE mode", () => {
     expect(errorCode(refused)).toBe("two_factor_not_enabled");
     const db = database();
     await db.execute({ sql: "UPDATE users SET two_factor_enabled = 1 WHERE id = ?", args: [user.id] });
-    const unavailable = await placeOrder(client, body);
-    expect(unavailable.status).toBe(503);
-    expect(errorCode(unavailable)).toBe("live_unavailable");
+    // Every worker test runs with the stand-in as the exchange account; the same service
+    // without BINANCE_API_KEY / BINANCE_API_SECRET refuses LIVE before anything is recorded.
+    const unconfigured = {
+      config: { ...getConfig(env), BINANCE_API_KEY: undefined, BINANCE_API_SECRET: undefined },
+      env,
+    };
+    await expect(
+      placeOrderService(unconfigured, { id: user.id, twoFactorEnabled: true }, `api:${key("live")}`, body),
+    ).rejects.toMatchObject({ status: 503, code: "live_unavailable" });
     expect(await balances(client)).toEqual(before);
     const orders = await db.execute({
       sql: "SELECT COUNT(*) AS n FROM orders WHERE user_id = ?",
       args: [user.id],
     });
     expect(Number(orders.rows[0]?.n)).toBe(0);
+    db.close();
+  });
+
+  it("with the exchange configured: a pair it does not list is 400, an empty live book 409, and nothing reaches the exchange", async () => {
+    const { client, user } = await fundedTrader("10000.00");
+    const db = database();
+    await db.execute({ sql: "UPDATE users SET two_factor_enabled = 1 WHERE id = ?", args: [user.id] });
+    const before = await balances(client);
+    const gbp = await placeOrder(client, {
+      symbol: "BTC-GBP",
+      side: "buy",
+      type: "market",
+      quoteAmount: "100.00",
+      mode: "live",
+    });
+    expect(gbp.status).toBe(400);
+    expect(errorCode(gbp)).toBe("not_live_tradable");
+    // The paper book's 10000.00 GBP never pays for a LIVE order.
+    const empty = await placeOrder(client, {
+      symbol: "BTC-USDT",
+      side: "buy",
+      type: "market",
+      quoteAmount: "100.000000",
+      mode: "live",
+    });
+    expect(empty.status).toBe(409);
+    expect(errorCode(empty)).toBe("insufficient_funds");
+    expect(await balances(client)).toEqual(before);
+    const orders = await db.execute({
+      sql: "SELECT status, reason, venue, venue_order_id FROM orders WHERE user_id = ?",
+      args: [user.id],
+    });
+    expect(orders.rows.map((row) => ({ ...row }))).toEqual([
+      { status: "rejected", reason: "insufficient_funds", venue: "binance", venue_order_id: null },
+    ]);
     db.close();
   });
 });

@@ -121,8 +121,13 @@ export interface PlaceOrderRequest {
   quantityMinor?: bigint | undefined;
   /** Quote minor units; a market buy only. */
   quoteAmountMinor?: bigint | undefined;
-  /** Quote minor units per whole base unit; a limit order only (GTC). */
+  /** Quote minor units per whole base unit; a limit order only. */
   priceMinor?: bigint | undefined;
+  /**
+   * A limit order's time in force: GTC (default) rests; IOC takes what is there up to the price
+   * and expires the rest (a market buy capped at the price its hold covers).
+   */
+  timeInForce?: "GTC" | "IOC" | undefined;
   /** Average price, for the exchange's NOTIONAL check of a market order by quantity. */
   referencePriceMinor?: bigint | undefined;
 }
@@ -697,7 +702,7 @@ function orderParams(request: PlaceOrderRequest, clientOrderId: string): Request
     ["side", request.side === "buy" ? "BUY" : "SELL"],
     ["type", request.type === "limit" ? "LIMIT" : "MARKET"],
   ];
-  if (request.type === "limit") params.push(["timeInForce", "GTC"]);
+  if (request.type === "limit") params.push(["timeInForce", request.timeInForce ?? "GTC"]);
   if (request.quantityMinor !== undefined)
     params.push(["quantity", plainDecimal(request.quantityMinor, baseScale)]);
   if (request.quoteAmountMinor !== undefined) {

@@ -1,5 +1,9 @@
 import type { Client, InStatement } from "../../../db/client.ts";
 import { verifyAuditChain } from "../audit/append.ts";
+import { MARKET_SYMBOLS, MARKETS } from "../markets/symbols.ts";
+import { systemAccounts, type Venue } from "./accounts.ts";
+import { formatAmount } from "./amount.ts";
+import { ASSET_CODES, type AssetCode, isAssetCode } from "./assets.ts";
 import { ENTRY_TYPE_BOOKS, ENTRY_TYPES } from "./commands.ts";
 import type { HoldKind } from "./movements.ts";
 import { toBigInt } from "./store.ts";
@@ -17,6 +21,11 @@ import { toBigInt } from "./store.ts";
  * The same snapshot proves the money flows (orders, withdrawals) against the ledger: every
  * open hold belongs to exactly one live flow of its user, no finished flow still holds money,
  * and no step recorded before a ledger call has been left in flight (or halted) for long.
+ *
+ * Given the exchange account's balances (`exchangeBalances`, read by the caller just before:
+ * the Reconciler when an exchange is configured), one more check compares, per asset the venue
+ * trades, what the exchange holds with what the ledger says is held there — see
+ * `EXCHANGE_CHECK` below.
  */
 
 export interface ReconcileCheck {
@@ -223,12 +232,149 @@ const QUERIES = {
 
 type QueryName = keyof typeof QUERIES;
 
+/**
+ * The exchange account's balances, as its API answered them just before the check (free plus
+ * locked, minor units rounded down), or why they could not be read.
+ */
+export interface ExchangeBalances {
+  venue: Venue;
+  balances: Partial<Record<AssetCode, bigint>> | null;
+  error?: string | undefined;
+}
+
 interface ReconcileOptions {
   auditPageSize?: number;
   /** The time the report is taken at (Unix ms); tests pass their own. */
   nowMs?: number;
   /** A step pending longer than this is stuck. */
   stuckAfterMs?: number;
+  /** Adds the `exchange_holds_users_funds` check (absent: the check is not run). */
+  exchangeBalances?: ExchangeBalances | undefined;
+  /** Differences up to this many minor units per asset are dust (default VENUE_DUST_MINOR). */
+  venueDustMinor?: Partial<Record<AssetCode, bigint>> | undefined;
+}
+
+/**
+ * EXCHANGE_CHECK. Every LIVE position of the venue's assets is held at the exchange (one
+ * omnibus account), so per asset:
+ *
+ *   expected = users' live balances (available + locked + bot allocations)
+ *            + the platform's own live balances (fee revenue, referral expense)
+ *            - the exchange commissions the platform paid (orders.venue_commission)
+ *   exchange - expected  >= -dust                       ok (listed as dust when within +-dust)
+ *                        >  dust                        ok, listed as surplus: money at the
+ *                                                       exchange the ledger does not carry (the
+ *                                                       account's own float, a deposit not yet
+ *                                                       credited)
+ *                        <  -dust, within open holds    ok, listed as in flight: an open LIVE
+ *                                                       order's fills may be executed but not
+ *                                                       yet settled (at most one poll interval)
+ *                        otherwise                      FAIL: the exchange holds less than the
+ *                                                       ledger owes
+ *
+ * Dust: commissions are recorded rounded up and a fill's quote is rounded against the user,
+ * both leaving the exchange with more; only the balances, read rounded down to our scales, can
+ * show it less, by under one minor unit. A shortfall beyond the dust is never rounding.
+ */
+const EXCHANGE_CHECK = "exchange_holds_users_funds";
+export const VENUE_DUST_MINOR: Readonly<Record<AssetCode, bigint>> = {
+  GBP: 1n,
+  USDT: 100n,
+  BTC: 100n,
+  ETH: 100n,
+  SOL: 100n,
+};
+
+/** Assets of the pairs a venue lists: the ones whose LIVE balances are held at the exchange. */
+function venueAssets(): AssetCode[] {
+  const assets = new Set<AssetCode>();
+  for (const symbol of MARKET_SYMBOLS) {
+    const market = MARKETS[symbol];
+    if (!market.liveTradable) continue;
+    assets.add(market.base);
+    assets.add(market.quote);
+  }
+  return ASSET_CODES.filter((asset) => assets.has(asset));
+}
+
+function exchangeQueries(venue: Venue): InStatement[] {
+  const own = [systemAccounts.feeRevenue("live"), systemAccounts.referralExpense("live")];
+  return [
+    `SELECT asset, ${splitSum("balance", "total")} FROM ledger_balances
+     WHERE book = 'live' AND account LIKE 'user:%' GROUP BY asset`,
+    {
+      sql: `SELECT asset, ${splitSum("balance", "total")} FROM ledger_balances
+            WHERE account IN (?, ?) GROUP BY asset`,
+      args: own,
+    },
+    {
+      sql: `SELECT venue_commission_asset AS asset, ${splitSum("venue_commission", "total")} FROM orders
+            WHERE venue = ? AND venue_commission_asset IS NOT NULL GROUP BY venue_commission_asset`,
+      args: [venue],
+    },
+    {
+      sql: `SELECT h.asset, ${splitSum("h.remaining", "total")}, COUNT(*) AS orders FROM ledger_holds h
+            JOIN orders o ON o.user_id = h.user_id AND o.id = h.id
+            WHERE h.status = 'open' AND h.kind = 'order' AND h.book = 'live' AND o.venue = ?
+            GROUP BY h.asset`,
+      args: [venue],
+    },
+  ];
+}
+
+function exchangeCheck(
+  input: ExchangeBalances,
+  rows: Record<string, unknown>[][],
+  dustMinor: Partial<Record<AssetCode, bigint>>,
+): ReconcileCheck {
+  const name = EXCHANGE_CHECK;
+  if (input.balances === null) {
+    return {
+      name,
+      ok: false,
+      detail: `could not read the ${input.venue} account: ${(input.error ?? "no answer").slice(0, 200)}`,
+    };
+  }
+  const byAsset = (index: number) => {
+    const totals = new Map<AssetCode, bigint>();
+    for (const row of rows[index] ?? []) {
+      if (isAssetCode(row.asset)) totals.set(row.asset, joinSplit(row, "total"));
+    }
+    return totals;
+  };
+  const users = byAsset(0);
+  const platform = byAsset(1);
+  const commissions = byAsset(2);
+  const inFlight = byAsset(3);
+  const failures: string[] = [];
+  const lines: string[] = [];
+  for (const asset of venueAssets()) {
+    const exchange = input.balances[asset] ?? 0n;
+    const userTotal = users.get(asset) ?? 0n;
+    const platformTotal = platform.get(asset) ?? 0n;
+    const commission = commissions.get(asset) ?? 0n;
+    const expected = userTotal + platformTotal - commission;
+    const difference = exchange - expected;
+    const dust = dustMinor[asset] ?? VENUE_DUST_MINOR[asset];
+    const held = inFlight.get(asset) ?? 0n;
+    const show = (minor: bigint) => formatAmount(asset, minor);
+    const sums = `exchange ${show(exchange)}, ledger ${show(expected)} (users ${show(userTotal)}, platform ${show(platformTotal)}, commissions paid ${show(commission)})`;
+    if (difference >= -dust && difference <= dust) {
+      lines.push(`${asset}: ${sums}; ${difference === 0n ? "equal" : `dust ${show(difference)}`}`);
+    } else if (difference > dust) {
+      lines.push(
+        `${asset}: ${sums}; surplus ${show(difference)} (not in the ledger: the account's own float)`,
+      );
+    } else if (-difference <= dust + held) {
+      lines.push(
+        `${asset}: ${sums}; short ${show(-difference)}, within ${show(held)} held by open LIVE orders (fills in flight)`,
+      );
+    } else {
+      failures.push(`${asset}: ${sums}; the exchange holds ${show(-difference)} less than the ledger owes`);
+    }
+  }
+  if (failures.length > 0) return { name, ok: false, detail: failures.join("; ") };
+  return { name, ok: true, detail: `${input.venue} account per asset: ${lines.join("; ")}` };
 }
 
 export async function reconcileLedger(
@@ -244,6 +390,9 @@ export async function reconcileLedger(
       ? { sql: QUERIES[name], args: [...OWNER_KINDS, ...STEP_ONLY_FLOWS].map(() => stuckBeforeMs) }
       : QUERIES[name],
   );
+  // The exchange check's sums come from the same snapshot as every other check.
+  const exchangeInput = options.exchangeBalances;
+  if (exchangeInput) statements.push(...exchangeQueries(exchangeInput.venue));
   const results = await client.batch(statements, "read");
   const rows = (name: QueryName) =>
     (results[names.indexOf(name)]?.rows ?? []) as unknown as Record<string, unknown>[];
@@ -390,6 +539,13 @@ export async function reconcileLedger(
     }),
     `${pendingSteps} steps in flight, none older than ${stuckAfterMs / 1000} s; nothing halted`,
   );
+
+  if (exchangeInput) {
+    const exchangeRows = results
+      .slice(names.length)
+      .map((result) => (result?.rows ?? []) as unknown as Record<string, unknown>[]);
+    checks.push(exchangeCheck(exchangeInput, exchangeRows, options.venueDustMinor ?? {}));
+  }
 
   try {
     const audit = await verifyAuditChain(client, options.auditPageSize);

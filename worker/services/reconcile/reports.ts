@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Client, Database } from "../../../db/client.ts";
 import { reconcileReports } from "../../../db/schema/reconcile-reports.ts";
 import type { Logger } from "../../logger.ts";
-import { type ReconcileCheck, reconcileLedger } from "../ledger/reconcile.ts";
+import { type ExchangeBalances, type ReconcileCheck, reconcileLedger } from "../ledger/reconcile.ts";
 import { isolateMetrics, type MetricsRecorder } from "../metrics/recorder.ts";
 
 /**
@@ -60,9 +60,11 @@ export async function runAndStoreReport(
   trigger: ReportTrigger,
   nowMs: number,
   hooks: ReportHooks = {},
+  /** The exchange account's balances when an exchange is configured (adds its check). */
+  inputs: { exchangeBalances?: ExchangeBalances | undefined } = {},
 ): Promise<StoredReport> {
   const startedMs = performance.now();
-  const result = await reconcileLedger(client, { nowMs });
+  const result = await reconcileLedger(client, { nowMs, exchangeBalances: inputs.exchangeBalances });
   const report: StoredReport = {
     id: crypto.randomUUID(),
     trigger,

@@ -43,8 +43,11 @@ import {
 import {
   type Execution,
   type ExecutionVenue,
+  type RestingCheck,
   type RestingOrder,
   type VenueOrder,
+  type VenueReceipt,
+  VenueRefusedError,
   VenueUnavailableError,
 } from "./venue.ts";
 
@@ -66,6 +69,15 @@ import {
  * Failures are isolated per order (flows/flow.ts): a step that fails for a passing reason is
  * retried by the object's alarm with backoff for that order alone (`attempts`, `retryAtMs`);
  * a step that breaks an invariant halts that order (`halted`), is reported, and never loops.
+ *
+ * An exchange venue (LIVE) is asked only after the hold: hold -> submit -> settle. A submit
+ * that may have reached the exchange before (any resumed step: the call that placed the order
+ * did not finish) is sent with `mayExist`, so the exchange is asked for the order by its
+ * client id before anything is sent again. A definite refusal rejects the order and releases
+ * the hold exactly; an unknown outcome or a rate limit leaves the step pending for the alarm
+ * (after the venue's `retryAfterMs` when it gives one). The exchange's side of each execution
+ * (its order id, last trade, commission) is written with the settlement, and every exchange
+ * outcome is audited (`order.exchange_*`) in the step that settles it.
  */
 
 interface DeskDependencies {
@@ -79,6 +91,22 @@ interface DeskDependencies {
   logger?: Logger | undefined;
   /** Told about every order halted by a broken invariant (log, Sentry, metric, audit). */
   reportHalt?: HaltReporter | undefined;
+  /**
+   * Writes an audit row for an exchange outcome of a LIVE order. Called inside the step that
+   * settles it, before the step is committed: a crash repeats it (same `requestId`), never loses it.
+   */
+  audit?: ((entry: LiveOrderAudit & { orderId: string; userId: string }) => Promise<void>) | undefined;
+}
+
+/** What an exchange did with a LIVE order, for the audit log. */
+export interface LiveOrderAudit {
+  event:
+    | "order.exchange_placed"
+    | "order.exchange_rejected"
+    | "order.exchange_cancelled"
+    | "order.exchange_closed";
+  outcome: "success" | "failure";
+  detail: Record<string, string | number | null>;
 }
 
 /** A step in flight, as written to `orders.pending`. */
@@ -104,6 +132,8 @@ interface SettlementPlan {
   trades: Omit<NewTradeRow, "ledgerEntryId">[];
   /** The order once the step is done (with `pending` null). */
   after: OrderRecord;
+  /** LIVE: the exchange outcome this step settles, audited before it is committed. */
+  audit?: LiveOrderAudit | undefined;
 }
 
 /** Fee schedules are a function of 30-day volume: a minute old is fresh enough. */
@@ -208,6 +238,10 @@ export class OrderDesk {
         createdAtMs: nowMs,
         updatedAtMs: nowMs,
         closedAtMs: null,
+        venueOrderId: null,
+        venueTradeId: null,
+        venueCommissionAsset: null,
+        venueCommissionMinor: 0n,
       };
       const limitHold =
         request.type === "limit"
@@ -257,7 +291,8 @@ export class OrderDesk {
         invariant(existing, "an order key conflicted with no order");
         return this.#replay(existing, requestHash);
       }
-      return outcomeOf(await this.#advance(record));
+      // Inserted by this very call: nothing of it can have reached a venue yet.
+      return outcomeOf(await this.#advance(record, { fresh: true }));
     });
   }
 
@@ -352,7 +387,7 @@ export class OrderDesk {
     try {
       const venue = this.deps.venueFor(record.mode);
       const check = await venue.check(restingOf(record), untilMs);
-      if (check.slices.length === 0) {
+      if (check.slices.length === 0 && !check.closed) {
         if (check.checkedUntilMs !== record.checkedUntilMs) {
           // Only in memory until the next write: re-checking a window already checked gives
           // the same answer, so losing this on a restart costs nothing but the work.
@@ -365,8 +400,7 @@ export class OrderDesk {
         }
         return { record, filled: false };
       }
-      const execution: Execution = { slices: check.slices, rests: true, atMs: untilMs };
-      const plan = this.#settlementFor(record, { ...execution, complete: isComplete(record, execution) });
+      const plan = this.#closingPlan(record, check, null);
       plan.after.checkedUntilMs = check.checkedUntilMs;
       record = await this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) });
     } catch (error) {
@@ -393,10 +427,10 @@ export class OrderDesk {
    * Runs the order's recorded steps until none is left; returns the order as it then is. A
    * failure is recorded on the order (backoff, or halted) before it is passed on.
    */
-  async #advance(start: OrderRecord): Promise<OrderRecord> {
+  async #advance(start: OrderRecord, options: { fresh?: boolean } = {}): Promise<OrderRecord> {
     if (start.halted) throw new OrderHaltedError(start.id);
     try {
-      return await this.#runSteps(start);
+      return await this.#runSteps(start, options.fresh === true);
     } catch (error) {
       throw await this.#failed(start, error);
     }
@@ -428,13 +462,22 @@ export class OrderDesk {
       return new OrderHaltedError(record.id);
     }
     const attempts = record.attempts + 1;
-    await markOrderRetry(this.deps.db, record.id, attempts, this.deps.now() + retryDelayMs(attempts)).catch(
+    // An exchange that asked us to wait (rate limit, weight budget) is not asked again sooner.
+    const waitHint =
+      error instanceof ApiError ? (error as { retryAfterMs?: unknown }).retryAfterMs : undefined;
+    const askedToWaitMs = typeof waitHint === "number" ? waitHint : 0;
+    const delayMs = Math.max(retryDelayMs(attempts), askedToWaitMs);
+    await markOrderRetry(this.deps.db, record.id, attempts, this.deps.now() + delayMs).catch(
       () => undefined, // the database may be what failed; the alarm retries on its own schedule
     );
     return error;
   }
 
-  async #runSteps(start: OrderRecord): Promise<OrderRecord> {
+  /**
+   * `fresh`: the order was inserted by this call, so a submit in it is the order's first; any
+   * other run may follow an attempt that reached the venue, and submits with `mayExist`.
+   */
+  async #runSteps(start: OrderRecord, fresh: boolean): Promise<OrderRecord> {
     let record = start;
     const remembered = this.#checked.get(record.id);
     if (remembered !== undefined && remembered > record.checkedUntilMs)
@@ -446,7 +489,7 @@ export class OrderDesk {
           record = await this.#hold(record, pending.plan);
           break;
         case "submit":
-          record = await this.#submit(record);
+          record = await this.#submit(record, !fresh);
           break;
         case "cancel":
           record = await this.#cancelAtVenue(record, pending.reason);
@@ -529,35 +572,77 @@ export class OrderDesk {
     return receipt.entryId;
   }
 
-  /** The venue withdraws the order (again, on a resume: cancelling twice is harmless), then release. */
+  /**
+   * The venue withdraws the order (again, on a resume: cancelling twice is harmless) and says
+   * what executed before the cancel that was not settled yet; one step then settles that fill
+   * and releases the rest of the hold, in that order.
+   */
   async #cancelAtVenue(record: OrderRecord, reason: string): Promise<OrderRecord> {
-    await this.#timed("venueMs", this.deps.venueFor(record.mode).cancel(restingOf(record)));
-    const nowMs = this.deps.now();
-    const plan: SettlementPlan = {
-      fill: null,
-      release: remainingHold(record) > 0n,
-      trades: [],
-      after: {
-        ...record,
-        status: "cancelled",
-        reason,
-        pending: null,
-        updatedAtMs: nowMs,
-        closedAtMs: nowMs,
-      },
-    };
+    const venue = this.deps.venueFor(record.mode);
+    const answer = await this.#timed("venueMs", venue.cancel(restingOf(record)));
+    const check: RestingCheck = answer
+      ? { ...answer, closed: true }
+      : { slices: [], checkedUntilMs: record.checkedUntilMs, closed: true };
+    const plan = this.#closingPlan(record, check, reason);
+    if (!venue.simulated) {
+      plan.audit = {
+        event: "order.exchange_cancelled",
+        outcome: "success",
+        detail: {
+          ...exchangeDetail(record, check.venue),
+          reason,
+          status: plan.after.status,
+          filledQuantity: plan.after.filledQuantityMinor.toString(),
+        },
+      };
+    }
     return this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan } satisfies Pending) });
   }
 
-  async #submit(record: OrderRecord): Promise<OrderRecord> {
+  /**
+   * The plan for what a check or a cancel found: settle its slices; when the venue no longer
+   * rests the order, close it (filled, or cancelled with `reason`, or `cancelled_at_venue` when
+   * the venue ended it by itself) and release what the hold has left.
+   */
+  #closingPlan(record: OrderRecord, check: RestingCheck, reason: string | null): SettlementPlan {
+    const execution: Execution = {
+      slices: check.slices,
+      rests: check.closed !== true,
+      atMs: check.checkedUntilMs,
+      venue: check.venue,
+    };
+    const complete = isComplete(record, execution);
+    const plan = this.#settlementFor(record, { ...execution, complete });
+    if (check.closed && !complete) plan.after.reason = reason ?? "cancelled_at_venue";
+    if (check.closed && reason === null && !this.deps.venueFor(record.mode).simulated) {
+      plan.audit = {
+        event: "order.exchange_closed",
+        outcome: "success",
+        detail: {
+          ...exchangeDetail(record, check.venue),
+          status: plan.after.status,
+          filledQuantity: plan.after.filledQuantityMinor.toString(),
+        },
+      };
+    }
+    return plan;
+  }
+
+  /**
+   * Sends the held order to the venue. `mayExist`: an earlier attempt may have reached it, so
+   * the venue looks for the order by its id before placing anything (exchange venues).
+   */
+  async #submit(record: OrderRecord, mayExist: boolean): Promise<OrderRecord> {
     const venue = this.deps.venueFor(record.mode);
     let execution: Execution & { complete: boolean };
     try {
-      const raw = await venue.submit(venueOrderOf(record));
+      const raw = await this.#timed("venueMs", venue.submit(venueOrderOf(record), { mayExist }));
       execution = { ...raw, complete: isComplete(record, raw) };
     } catch (error) {
-      if (!(error instanceof VenueUnavailableError)) throw error;
+      // Anything but a certain "nothing was placed" stays pending: the alarm asks again.
+      if (!(error instanceof VenueUnavailableError) && !(error instanceof VenueRefusedError)) throw error;
       const nowMs = this.deps.now();
+      const reason = error instanceof VenueRefusedError ? error.reason : error.code;
       const plan: SettlementPlan = {
         fill: null,
         release: true,
@@ -565,15 +650,44 @@ export class OrderDesk {
         after: {
           ...record,
           status: "rejected",
-          reason: error.code,
+          reason,
           pending: null,
           updatedAtMs: nowMs,
           closedAtMs: nowMs,
         },
       };
+      if (!venue.simulated) {
+        plan.audit = {
+          event: "order.exchange_rejected",
+          outcome: "failure",
+          detail: {
+            ...exchangeDetail(record, undefined),
+            reason,
+            message: error.message.slice(0, 300),
+            ...(error instanceof VenueRefusedError ? error.detail : {}),
+            released: remainingHold(record).toString(),
+          },
+        };
+      }
+      this.deps.logger?.warn("order refused by the venue; releasing its hold", {
+        orderId: record.id,
+        reason,
+      });
       return this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) });
     }
     const plan = this.#settlementFor(record, execution);
+    if (!venue.simulated) {
+      plan.audit = {
+        event: "order.exchange_placed",
+        outcome: "success",
+        detail: {
+          ...exchangeDetail(record, execution.venue),
+          status: plan.after.status,
+          filledQuantity: plan.after.filledQuantityMinor.toString(),
+          recoveredAfterUnknownOutcome: mayExist ? "asked_first" : "no",
+        },
+      };
+    }
     return this.#persist({ ...record, pending: encodeStep({ stage: "settle", plan }) });
   }
 
@@ -589,6 +703,9 @@ export class OrderDesk {
         "ledgerMs",
         this.deps.ledger.release({ idempotencyKey: ledgerKey(record.id, "release"), holdId: record.id }),
       );
+    }
+    if (plan.audit && this.deps.audit) {
+      await this.deps.audit({ ...plan.audit, orderId: record.id, userId: record.userId });
     }
     const after: OrderRecord = { ...plan.after, pending: null, attempts: 0, retryAtMs: null };
     await this.#timed(
@@ -628,6 +745,7 @@ export class OrderDesk {
     const after: OrderRecord = {
       ...record,
       ...progress,
+      ...withReceipt(record, execution.venue),
       status,
       reason,
       fillCount: number,
@@ -761,6 +879,50 @@ function restingOf(record: OrderRecord): RestingOrder {
     priceMinor: record.priceMinor ?? 0n,
     remainingMinor: (record.quantityMinor ?? 0n) - record.filledQuantityMinor,
     checkedUntilMs: record.checkedUntilMs,
+    venueTradeId: record.venueTradeId,
+  };
+}
+
+/** The exchange's side of an execution, added to what the order already records. */
+function withReceipt(
+  record: OrderRecord,
+  receipt: VenueReceipt | undefined,
+): Pick<OrderRecord, "venueOrderId" | "venueTradeId" | "venueCommissionAsset" | "venueCommissionMinor"> {
+  const kept = {
+    venueOrderId: record.venueOrderId,
+    venueTradeId: record.venueTradeId,
+    venueCommissionAsset: record.venueCommissionAsset,
+    venueCommissionMinor: record.venueCommissionMinor,
+  };
+  if (!receipt) return kept;
+  const commission = receipt.commission;
+  // One order's commission is always in its received asset; a second asset would be a bug.
+  invariant(
+    !commission || kept.venueCommissionAsset === null || commission.asset === kept.venueCommissionAsset,
+    () =>
+      `order ${record.id}: exchange commission in ${commission?.asset} after ${kept.venueCommissionAsset}`,
+  );
+  return {
+    venueOrderId: receipt.exchangeOrderId,
+    venueTradeId:
+      receipt.lastTradeId === null
+        ? kept.venueTradeId
+        : Math.max(receipt.lastTradeId, kept.venueTradeId ?? receipt.lastTradeId),
+    venueCommissionAsset: commission ? commission.asset : kept.venueCommissionAsset,
+    venueCommissionMinor: kept.venueCommissionMinor + (commission?.amountMinor ?? 0n),
+  };
+}
+
+function exchangeDetail(record: OrderRecord, receipt: VenueReceipt | undefined) {
+  return {
+    orderId: record.id,
+    botId: record.botId,
+    symbol: record.symbol,
+    side: record.side,
+    type: record.type,
+    exchangeOrderId: receipt?.exchangeOrderId ?? record.venueOrderId,
+    holdAsset: record.holdAsset,
+    holdAmount: record.holdAmountMinor.toString(),
   };
 }
 
@@ -803,6 +965,13 @@ function outcomeOf(record: OrderRecord): DeskOutcome<OrderView> {
         `Not enough ${asset} available in the ${record.mode} book for this order (fees included).`,
       );
     }
+    if (record.reason?.startsWith("exchange_")) {
+      return failed(
+        record.reason === "exchange_filter_failure" ? 400 : 409,
+        record.reason,
+        `The exchange refused this LIVE order (${exchangeRefusal(record.reason)}). Nothing was placed, and the funds held for it were released.`,
+      );
+    }
     if (record.reason === "market_data_stale") {
       return failed(
         503,
@@ -812,6 +981,27 @@ function outcomeOf(record: OrderRecord): DeskOutcome<OrderView> {
     }
   }
   return { ok: true, value: orderView(record) };
+}
+
+function exchangeRefusal(reason: string): string {
+  switch (reason) {
+    case "exchange_filter_failure":
+      return "it breaks one of the exchange's order rules: lot size, price band or order value";
+    case "exchange_insufficient_balance":
+      return "the platform's exchange account cannot cover it right now";
+    case "exchange_not_placed":
+      return "the exchange did not answer, and has no such order";
+    case "exchange_invalid_key":
+    case "exchange_signature":
+    case "exchange_not_configured":
+      return "the platform's exchange connection is misconfigured";
+    case "exchange_timestamp":
+      return "the clocks disagree; try again shortly";
+    case "exchange_symbol_not_tradable":
+      return "the market is not trading on the exchange";
+    default:
+      return "the exchange did not accept it";
+  }
 }
 
 function failed(

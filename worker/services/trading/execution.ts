@@ -64,6 +64,23 @@ export function walkByQuantity(walk: QuantityWalk): Slice[] {
 }
 
 /**
+ * Exact value (quote minor x 10^baseScale) of buying `quantityMinor` from `asks` now: the walk
+ * through the visible depth, and beyond it the rest priced at the deepest ask (the hold's
+ * margin covers drift). Sizes a market buy's hold, on paper and LIVE alike.
+ */
+export function buyValueScaled(asks: readonly BookLevel[], quantityMinor: bigint, stepMinor: bigint): bigint {
+  const slices = walkByQuantity({ levels: asks, side: "buy", quantityMinor, stepMinor });
+  let value = 0n;
+  let filled = 0n;
+  for (const slice of slices) {
+    value += slice.quantityMinor * slice.priceMinor;
+    filled += slice.quantityMinor;
+  }
+  const deepest = asks.at(-1)?.priceMinor ?? 0n;
+  return value + (quantityMinor - filled) * deepest;
+}
+
+/**
  * A market buy sized by what it spends: takes asks until `quoteMinor` is spent, in base minor
  * units (not lot steps), so that the amount spent is the amount asked to the minor unit
  * wherever one base minor unit is worth less than one quote minor unit (every listed pair but

@@ -14,8 +14,8 @@ import { averagePriceMinor, type Progress } from "./execution.ts";
  *   filled            done in full
  *   cancelled         closed before filling in full (by the user, or the unfilled rest of a
  *                     market order expired); `filledQuantity` says how much did fill
- *   rejected          refused after it was recorded (insufficient funds, market data stale);
- *                     nothing moved
+ *   rejected          refused after it was recorded (insufficient funds, market data stale,
+ *                     the exchange refused a LIVE order: reason `exchange_<kind>`); nothing moved
  */
 
 const ORDER_STATUSES = ["open", "partially_filled", "filled", "cancelled", "rejected"] as const;
@@ -73,6 +73,11 @@ export interface OrderRecord extends Progress {
   createdAtMs: number;
   updatedAtMs: number;
   closedAtMs: number | null;
+  /** LIVE only (VenueReceipt): the exchange's order id, its last trade settled, its commission so far. */
+  venueOrderId: string | null;
+  venueTradeId: number | null;
+  venueCommissionAsset: AssetCode | null;
+  venueCommissionMinor: bigint;
 }
 
 export function recordOfRow(row: OrderRow): OrderRecord {
@@ -112,6 +117,10 @@ export function recordOfRow(row: OrderRow): OrderRecord {
     createdAtMs: row.createdAtMs,
     updatedAtMs: row.updatedAtMs,
     closedAtMs: row.closedAtMs,
+    venueOrderId: row.venueOrderId,
+    venueTradeId: row.venueTradeId,
+    venueCommissionAsset: row.venueCommissionAsset as AssetCode | null,
+    venueCommissionMinor: row.venueCommission,
   };
 }
 
@@ -152,6 +161,10 @@ export function rowOfRecord(record: OrderRecord): OrderRow {
     createdAtMs: record.createdAtMs,
     updatedAtMs: record.updatedAtMs,
     closedAtMs: record.closedAtMs,
+    venueOrderId: record.venueOrderId,
+    venueTradeId: record.venueTradeId,
+    venueCommissionAsset: record.venueCommissionAsset,
+    venueCommission: record.venueCommissionMinor,
   };
 }
 

@@ -2,7 +2,7 @@ import { ASSETS } from "../ledger/assets.ts";
 import { SimulatedMarket } from "../markets/sim/market.ts";
 import { MARKETS, type MarketSymbol } from "../markets/symbols.ts";
 import { MAX_BOOK_DEPTH, type MarketDataSource, type OrderBook } from "../markets/types.ts";
-import { type Slice, walkByQuantity, walkByQuote } from "./execution.ts";
+import { buyValueScaled, type Slice, walkByQuantity, walkByQuote } from "./execution.ts";
 import {
   type Execution,
   type ExecutionVenue,
@@ -33,16 +33,7 @@ export class PaperVenue implements ExecutionVenue {
 
   async estimateBuyValue(symbol: MarketSymbol, quantityMinor: bigint, stepMinor: bigint): Promise<bigint> {
     const book = await this.freshBook(symbol);
-    const slices = walkByQuantity({ levels: book.asks, side: "buy", quantityMinor, stepMinor });
-    let value = 0n;
-    let filled = 0n;
-    for (const slice of slices) {
-      value += slice.quantityMinor * slice.priceMinor;
-      filled += slice.quantityMinor;
-    }
-    // Beyond the visible depth, price the rest at the deepest ask (the hold margin covers drift).
-    const deepest = book.asks.at(-1)?.priceMinor ?? 0n;
-    return value + (quantityMinor - filled) * deepest;
+    return buyValueScaled(book.asks, quantityMinor, stepMinor);
   }
 
   async submit(order: VenueOrder): Promise<Execution> {

@@ -2,6 +2,7 @@ import { ApiError } from "../../errors.ts";
 import type { AuthenticatedUser } from "../auth/guards.ts";
 import { requireTwoFactorEnabled } from "../auth/guards.ts";
 import type { Services } from "../context.ts";
+import { isExchangeConfigured } from "../exchange/index.ts";
 import { assertOrderFilters } from "../markets/filters.ts";
 import { marketSource } from "../markets/index.ts";
 import { isMarketSymbol, requireMarket } from "../markets/symbols.ts";
@@ -37,9 +38,11 @@ interface PlaceOrderBody {
 
 /**
  * Validates and places an order. Order of refusals: malformed body (400), unknown symbol (404),
- * filters (400 filter_failure), LIVE without 2FA (403), LIVE at all (503 live_unavailable:
- * the exchange adapter is not built; a LIVE order is never filled on paper), stale market
- * data (503). Funds are checked by the ledger when the desk holds them (409).
+ * filters (400 filter_failure), LIVE without 2FA (403), LIVE without an exchange account
+ * configured (503 live_unavailable: a LIVE order is never filled on paper), LIVE on a pair the
+ * exchange does not list (400 not_live_tradable), stale market data (503). Funds are checked
+ * by the ledger when the desk holds them (409); the exchange's own refusals come back from the
+ * desk (400 exchange_filter_failure, 409 exchange_*), with the hold released.
  */
 export async function placeOrder(
   services: Pick<Services, "config" | "env">,
@@ -72,7 +75,12 @@ export async function placeOrder(
   );
   if (mode === "live") {
     requireTwoFactorEnabled(user);
-    throw liveUnavailable();
+    if (!isExchangeConfigured(services.config)) throw liveUnavailable();
+    if (!market.liveTradable) {
+      throw new ApiError(400, "not_live_tradable", `${market.symbol} can only be traded on paper.`, {
+        fields: { symbol: "is not tradable LIVE" },
+      });
+    }
   }
   if (ticker.stale) throw staleError();
   const request: OrderRequest = {

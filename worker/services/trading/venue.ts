@@ -1,5 +1,6 @@
 import { ApiError } from "../../errors.ts";
 import type { Book, Venue } from "../ledger/accounts.ts";
+import type { AssetCode } from "../ledger/assets.ts";
 import type { OrderSide, OrderType } from "../markets/filters.ts";
 import type { MarketSymbol } from "../markets/symbols.ts";
 import type { Slice } from "./execution.ts";
@@ -28,6 +29,19 @@ export interface VenueOrder {
   maxValueScaled?: bigint | undefined;
 }
 
+/**
+ * An exchange's own record of what it did, kept on the order (orders.venue_*): its order id,
+ * the newest of its trades these slices include (later checks ask only for newer ones, so a
+ * trade is settled once), and the commission the exchange charged for them. The commission is
+ * the platform's cost, not the user's fee: users pay the platform's schedule (fees.ts).
+ */
+export interface VenueReceipt {
+  exchangeOrderId: string;
+  lastTradeId: number | null;
+  /** In the received asset, rounded up; null when nothing executed (or it was paid in another asset). */
+  commission: { asset: AssetCode; amountMinor: bigint } | null;
+}
+
 export interface Execution {
   slices: Slice[];
   /** True when the unexecuted rest rests on the book (limit orders); false: it expired. */
@@ -36,6 +50,7 @@ export interface Execution {
   atMs: number;
   /** True when the book ran out before the order was done (a quote-sized buy then is not filled). */
   bookExhausted?: boolean;
+  venue?: VenueReceipt | undefined;
 }
 
 export interface RestingOrder {
@@ -46,12 +61,22 @@ export interface RestingOrder {
   remainingMinor: bigint;
   /** The market has been checked against this order up to here. */
   checkedUntilMs: number;
+  /** An exchange venue's last trade already settled for this order (VenueReceipt). */
+  venueTradeId?: number | null | undefined;
 }
 
 export interface RestingCheck {
   slices: Slice[];
   /** Checked up to here; unchanged when the market could not be checked (stale data). */
   checkedUntilMs: number;
+  /** The venue no longer rests the order (filled, cancelled or expired there): settle and close. */
+  closed?: boolean | undefined;
+  venue?: VenueReceipt | undefined;
+}
+
+export interface SubmitOptions {
+  /** An earlier attempt may have reached the venue: find the order before placing it. */
+  mayExist?: boolean | undefined;
 }
 
 export interface ExecutionVenue {
@@ -66,11 +91,16 @@ export interface ExecutionVenue {
   readonly simulated: boolean;
   /** Exact value (quote minor x 10^baseScale) of buying `quantityMinor` now: sizes a market buy's hold. */
   estimateBuyValue(symbol: MarketSymbol, quantityMinor: bigint, stepMinor: bigint): Promise<bigint>;
-  submit(order: VenueOrder): Promise<Execution>;
+  submit(order: VenueOrder, options?: SubmitOptions): Promise<Execution>;
   /** What filled of a resting order between its last check and `untilMs`. */
   check(order: RestingOrder, untilMs: number): Promise<RestingCheck>;
-  /** Withdraws a resting order (a no-op for paper). */
-  cancel(order: RestingOrder): Promise<void>;
+  /**
+   * Withdraws a resting order (a no-op for paper). An exchange answers what executed before
+   * the cancel and was not settled yet: the desk settles it before releasing the rest. Nothing
+   * (void) means nothing executed.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: venues with nothing to report return nothing
+  cancel(order: RestingOrder): Promise<RestingCheck | void>;
 }
 
 /** Failures a venue reports (market data stale, exchange down): no money moved. */
@@ -82,14 +112,32 @@ export class VenueUnavailableError extends ApiError {
 }
 
 /**
- * LIVE orders before the exchange adapter exists: refused before anything is recorded or held,
- * never filled on paper.
+ * The venue refused the order and certainly placed nothing (an exchange filter, the exchange
+ * account's balance, its keys, the exchange unreachable after asking for the order): the desk
+ * rejects the order with `reason` and releases its hold exactly.
+ */
+export class VenueRefusedError extends ApiError {
+  constructor(
+    /** Stable, stored as the order's reason: `exchange_<kind>`. */
+    readonly reason: string,
+    message: string,
+    /** What the exchange said, for the audit log (never credentials). */
+    readonly detail: Record<string, string | number | null> = {},
+  ) {
+    super(409, reason, message);
+    this.name = "VenueRefusedError";
+  }
+}
+
+/**
+ * LIVE orders while no exchange account is configured (BINANCE_API_KEY / BINANCE_API_SECRET):
+ * refused before anything is recorded or held, never filled on paper.
  */
 export function liveUnavailable(): ApiError {
   return new ApiError(
     503,
     "live_unavailable",
-    "LIVE trading is not available yet: the exchange connection is still being built. Your order was not placed and no funds were held. Use PAPER mode to trade with simulated money.",
+    "LIVE trading is not available: no exchange account is connected. Your order was not placed and no funds were held. Use PAPER mode to trade with simulated money.",
     { headers: { "Retry-After": "3600" } },
   );
 }
