@@ -7,6 +7,8 @@ import {
   recordSecondFactorFailure,
   type TotpDecision,
 } from "../../worker/services/auth/totp-guard.ts";
+import type { Book } from "../../worker/services/ledger/accounts.ts";
+import type { AssetCode } from "../../worker/services/ledger/assets.ts";
 import type {
   BotAllocateCommand,
   BotReturnCommand,
@@ -24,8 +26,6 @@ import type {
 } from "../../worker/services/ledger/commands.ts";
 import { failure } from "../../worker/services/ledger/commands.ts";
 import { ledgerConfig } from "../../worker/services/ledger/config.ts";
-import type { Book } from "../../worker/services/ledger/accounts.ts";
-import type { AssetCode } from "../../worker/services/ledger/assets.ts";
 import { UserLedgerEngine } from "../../worker/services/ledger/engine.ts";
 import type { LedgerReceipt, WalletView } from "../../worker/services/ledger/movements.ts";
 import {

@@ -3,6 +3,8 @@ import { ApiError, DependencyUnavailableError } from "../../errors.ts";
 import type { TotpDecision } from "../auth/totp-guard.ts";
 import { isolateMetrics } from "../metrics/recorder.ts";
 import type { VelocityDecision, VelocityRequest } from "../withdrawals/velocity.ts";
+import type { Book } from "./accounts.ts";
+import type { AssetCode } from "./assets.ts";
 import type {
   BotAllocateCommand,
   BotReturnCommand,
@@ -18,8 +20,6 @@ import type {
   WithdrawalReleaseCommand,
   WithdrawalSettleCommand,
 } from "./commands.ts";
-import type { Book } from "./accounts.ts";
-import type { AssetCode } from "./assets.ts";
 import type { LedgerReceipt, WalletView } from "./movements.ts";
 import type { EntryQuery, EntryView } from "./store.ts";
 
