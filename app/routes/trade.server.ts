@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import type { Services } from "../../worker/services/context.ts";
+import { isExchangeConfigured } from "../../worker/services/exchange/index.ts";
 import {
   isMarketSymbol,
   listMarkets,
@@ -89,6 +90,8 @@ async function loadAccount(caller: Caller, symbol: MarketSymbol) {
   const { base, quote } = MARKETS[symbol];
   return {
     twoFactorEnabled: user.twoFactorEnabled,
+    /** LIVE orders go to the exchange only when the platform's exchange account is configured. */
+    liveTrading: isExchangeConfigured(caller.services.config),
     wallets: wallets.filter((wallet) => wallet.asset === base || wallet.asset === quote),
     openOrders: open.orders,
     orders: history.orders,

@@ -24,7 +24,7 @@ export type BotActionResult =
   | ({ intent: BotIntent | "unknown"; botId: string | null } & ActionFailure);
 
 const LIVE_UNAVAILABLE =
-  "LIVE bots cannot start yet: the exchange link is still being built. Nothing was held. PAPER bots run today.";
+  "LIVE bots cannot start: the platform's exchange account is not connected. Nothing was held. PAPER bots run as usual.";
 
 function isIntent(value: string): value is BotIntent {
   return (BOT_INTENTS as readonly string[]).includes(value);

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startStack } from "./stack.ts";
+import { startTestExchange } from "./standin-control.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,10 +10,24 @@ declare module "vitest" {
   }
 }
 
+/**
+ * One stack for every Chromium test: the local libSQL server, `wrangler dev`, and the Binance
+ * stand-in as the platform's exchange account (so LIVE orders from the Trade page reach it).
+ */
 export default async function setup(project: TestProject) {
-  const stack = await startStack();
+  const exchange = await startTestExchange();
+  const stack = await startStack({
+    vars: {
+      BINANCE_API_KEY: exchange.apiKey,
+      BINANCE_API_SECRET: exchange.secretKey,
+      BINANCE_BASE_URL: exchange.url,
+    },
+  });
   project.provide("baseUrl", stack.baseUrl);
   project.provide("opsToken", stack.opsToken);
   project.provide("logFile", stack.logFile);
-  return () => stack.stop();
+  return async () => {
+    await stack.stop();
+    await exchange.close();
+  };
 }

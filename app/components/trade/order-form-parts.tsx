@@ -43,10 +43,15 @@ export function ModeBanner({ mode, account }: { mode: Mode; account: Account | n
         <>
           LIVE orders need two-factor authentication. <Link to="/security">Turn it on</Link> first.
         </>
+      ) : account && !account.liveTrading ? (
+        <>
+          LIVE trading is not available: the platform's exchange account is not connected. No LIVE order can
+          be placed, and no real money will move.
+        </>
       ) : (
         <>
-          LIVE trading is not available yet: the exchange connection is still being built. No LIVE order can
-          be placed, and no real money will move.
+          Orders go to the exchange and move real money from your LIVE book. Check the amount before you
+          submit.
         </>
       )}
     </div>

@@ -50,7 +50,19 @@ export function OrderForm({
     fetcher.submit(form, { method: "post" });
   };
 
-  const liveBlocked = mode === "live";
+  // LIVE needs the platform's exchange account, 2FA on and a live-tradable market; the server
+  // enforces each of these too, the button only says which one is missing.
+  const liveRefusal =
+    mode !== "live"
+      ? null
+      : !account?.liveTrading
+        ? "LIVE unavailable"
+        : !account.twoFactorEnabled
+          ? "Turn on 2FA for LIVE"
+          : !market.liveTradable
+            ? "Paper only on this pair"
+            : null;
+  const liveBlocked = liveRefusal !== null;
   return (
     <div className={`panel order-card order-card-${mode}`} data-testid="order-form" data-mode={mode}>
       <ModeSwitch mode={mode} onChange={ticket.setMode} />
@@ -70,9 +82,9 @@ export function OrderForm({
           >
             {submitting
               ? "Placing…"
-              : liveBlocked
-                ? "LIVE unavailable"
-                : `${side === "buy" ? "Buy" : "Sell"} ${base}${mode === "paper" ? " (paper)" : ""}`}
+              : liveRefusal !== null
+                ? liveRefusal
+                : `${side === "buy" ? "Buy" : "Sell"} ${base}${mode === "paper" ? " (paper)" : " (LIVE)"}`}
           </button>
         ) : (
           <p className="muted">
