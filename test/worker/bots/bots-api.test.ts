@@ -196,14 +196,16 @@ describe("a PAPER DCA bot", () => {
     // The alarm ticks (the start armed it for now): the base order is placed and fills on the
     // simulated market. Run due alarms until it shows, bounded.
     let kinds: string[] = [];
-    for (let attempt = 0; attempt < 20 && !kinds.includes("order_placed"); attempt++) {
+    // "order_placed" is recorded with the tick's decision, before the desk places it; "filled" is
+    // what the strategy observed on a later tick, once the order filled.
+    for (let attempt = 0; attempt < 40 && !kinds.includes("filled"); attempt++) {
       await runDurableObjectAlarm(botObject(id));
       const events = await client.get<{ events: { kind: string; message: string }[] }>(
         `/api/v1/bots/${id}/events`,
       );
       expect(events.status).toBe(200);
       kinds = events.body.events.map((event) => event.kind);
-      if (!kinds.includes("order_placed")) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!kinds.includes("filled")) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(kinds).toContain("started");
     expect(kinds).toContain("order_placed");
