@@ -491,7 +491,8 @@ async function balancesNow(api: ApiClient, adapter: BinanceSpot) {
 }
 
 function percentBelow(price: bigint, market: bigint): string {
-  return `${(Number(((market - price) * 10_000n) / market) / 100).toFixed(2)} %`;
+  const basisPoints = ((market - price) * 10_000n) / market;
+  return `${basisPoints / 100n}.${(basisPoints % 100n).toString().padStart(2, "0")} %`;
 }
 
 main().then(

@@ -1,87 +1,17 @@
-import { env, runInDurableObject, SELF } from "cloudflare:test";
-import { generate } from "otplib";
+import { SELF } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { type ApiResponse, errorCode, STRONG_PASSWORD } from "../support/api-client.ts";
 import {
-  ApiClient,
-  type ApiResponse,
-  errorCode,
-  STRONG_PASSWORD,
-  uniqueEmail,
-} from "../support/api-client.ts";
-import { TEST_SECRETS } from "../support/test-env.ts";
-import { database } from "./ledger/support.ts";
-
-const ORIGIN = "http://example.com";
-const OPS = { Authorization: `Bearer ${TEST_SECRETS.OPS_TOKEN}` };
-const BTC_ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
-
-interface Trader {
-  client: ApiClient;
-  id: string;
-  email: string;
-  secret: string | null;
-}
-
-async function signUp(): Promise<Trader> {
-  const client = new ApiClient((input, init) => SELF.fetch(input, init), ORIGIN);
-  const email = uniqueEmail("withdraw");
-  const response = await client.post<{ user: { id: string } }>("/api/v1/auth/signup", {
-    email,
-    password: STRONG_PASSWORD,
-  });
-  return { client, id: response.body.user.id, email, secret: null };
-}
-
-/** Time passing, for the replay rule: forget the last used TOTP step so a new code is fresh. */
-async function forgetUsedSteps(userId: string) {
-  await runInDurableObject(
-    env.USER_LEDGER.get(env.USER_LEDGER.idFromName(userId)),
-    async (_instance, state) => {
-      await state.storage.delete("totp");
-    },
-  );
-}
-
-async function freshCode(trader: Trader): Promise<string> {
-  await forgetUsedSteps(trader.id);
-  return generate({ secret: trader.secret ?? "" });
-}
-
-async function withTwoFactor(): Promise<Trader> {
-  const trader = await signUp();
-  const setup = await trader.client.post<{ secret: string }>("/api/v1/2fa/setup");
-  trader.secret = setup.body.secret;
-  const enable = await trader.client.post("/api/v1/2fa/enable", {
-    code: await generate({ secret: trader.secret }),
-  });
-  expect(enable.status).toBe(200);
-  return trader;
-}
-
-async function addActiveAddress(trader: Trader, address = BTC_ADDRESS, asset = "BTC") {
-  const added = await trader.client.post<{ id: string }>("/api/v1/withdrawal-addresses", {
-    asset,
-    address,
-    label: "cold storage",
-    totp: await freshCode(trader),
-  });
-  expect(added.status).toBe(201);
-  // The cooling-off period passes.
-  await database().execute({
-    sql: "UPDATE withdrawal_addresses SET active_at_ms = 0 WHERE id = ?",
-    args: [added.body.id],
-  });
-  return added.body.id;
-}
-
-async function depositLive(trader: Trader, asset: string, amount: string) {
-  const response = await SELF.fetch(`${ORIGIN}/api/v1/ops/deposits`, {
-    method: "POST",
-    headers: { ...OPS, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
-    body: JSON.stringify({ email: trader.email, asset, amount, reference: `bank-${crypto.randomUUID()}` }),
-  });
-  expect(response.status).toBe(201);
-}
+  addActiveAddress,
+  BTC_ADDRESS,
+  depositLive,
+  freshCode,
+  OPS,
+  ORIGIN,
+  signUp,
+  type Trader,
+  withTwoFactor,
+} from "./flows/support.ts";
 
 async function wallet(trader: Trader, asset: string, mode = "live") {
   const response = await trader.client.get<{

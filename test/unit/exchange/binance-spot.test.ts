@@ -223,7 +223,7 @@ describe("orders against the stand-in", () => {
     expect(canceled).toMatchObject({ orderId, status: "CANCELED", executedQuantityMinor: 0n });
     expect(await adapter.openOrders("BTC-USDT")).toEqual([]);
     expect(standin.balances(account.apiKey).USDT).toEqual({
-      free: (10_000 - 25 + Number(25n * USDT - quoteBuy.order.cumulativeQuoteMinor) / 1e6).toFixed(8),
+      free: usdtText(10_000n * USDT - quoteBuy.order.cumulativeQuoteMinor),
       locked: "0.00000000",
     });
   });
@@ -758,3 +758,8 @@ describe("request weight", () => {
     }
   });
 });
+
+/** USDT minor units (6 decimals) as the stand-in prints them (8 decimals), exactly. */
+function usdtText(minor: bigint): string {
+  return `${minor / 1_000_000n}.${(minor % 1_000_000n).toString().padStart(6, "0")}00`;
+}

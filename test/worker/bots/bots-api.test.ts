@@ -10,7 +10,7 @@ import { userOrdersClient } from "../../../worker/services/objects/user-orders.t
 import { errorCode } from "../../support/api-client.ts";
 import { depositLive, freshCode, OPS, ORIGIN, rows, signUp, withTwoFactor } from "../flows/support.ts";
 import { database, key, walletIn, walletsOf } from "../ledger/support.ts";
-import { fundedTrader } from "../trading/support.ts";
+import { fundedTrader, minor, text } from "../trading/support.ts";
 
 /** API.md "Bots", driven as a script would. */
 
@@ -245,15 +245,16 @@ describe("a PAPER Grid bot", () => {
     const { client } = await fundedTrader("5000.00");
     const ticker = await client.get<{ ticker: { last: string } }>("/api/v1/markets/ETH-GBP/ticker");
     expect(ticker.status).toBe(200);
-    const last = Number(ticker.body.ticker.last);
-    const price = (factor: number) => (Math.round(last * factor * 100) / 100).toFixed(2);
+    // Prices in pence, exactly: percent of the last price, to the tick (0.01).
+    const lastPence = minor(ticker.body.ticker.last, 2);
+    const price = (percent: bigint) => text((lastPence * percent) / 100n, 2);
     const created = await client.post<BotBody>("/api/v1/bots", {
       type: "grid",
       symbol: "ETH-GBP",
       mode: "paper",
       budget: "2000.00",
       budgetAsset: "GBP",
-      params: { lowerPrice: price(0.9), upperPrice: price(1.1), gridLevels: 5, spacing: "geometric" },
+      params: { lowerPrice: price(90n), upperPrice: price(110n), gridLevels: 5, spacing: "geometric" },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.bot.id;

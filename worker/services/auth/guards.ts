@@ -48,15 +48,22 @@ function bearerToken(c: Context<AppEnv>): string | null {
   return match?.[1] ?? null;
 }
 
+/**
+ * The operator bearer token, if the request carries one: true when it is OPS_TOKEN (compared
+ * in constant time); a wrong token is a 403 at once. Null: no bearer token, look at the session.
+ */
+export function opsTokenPresented(c: Context<AppEnv>): true | null {
+  const token = bearerToken(c);
+  if (token === null) return null;
+  const encoder = new TextEncoder();
+  const expected = c.get("services").config.OPS_TOKEN;
+  if (timingSafeEqual(encoder.encode(token), encoder.encode(expected))) return true;
+  throw new ApiError(403, "forbidden", "The operator token is not valid.");
+}
+
 /** Ops routes: the OPS_TOKEN bearer, or the session of a user with the operator role. */
 export async function requireOperator(c: Context<AppEnv>): Promise<{ actor: string }> {
-  const token = bearerToken(c);
-  const expected = c.get("services").config.OPS_TOKEN;
-  if (token !== null) {
-    const encoder = new TextEncoder();
-    if (timingSafeEqual(encoder.encode(token), encoder.encode(expected))) return { actor: "ops-token" };
-    throw new ApiError(403, "forbidden", "The operator token is not valid.");
-  }
+  if (opsTokenPresented(c)) return { actor: "ops-token" };
   const auth = await optionalAuth(c);
   if (!auth) throw new ApiError(401, "unauthenticated", "Operator credentials are required.");
   if (auth.user.role !== "operator") throw new ApiError(403, "forbidden", "Operators only.");

@@ -2,6 +2,7 @@ import type { Bindings } from "../../env.ts";
 import { ApiError, DependencyUnavailableError } from "../../errors.ts";
 import type { TotpDecision } from "../auth/totp-guard.ts";
 import { isolateMetrics } from "../metrics/recorder.ts";
+import { callObject, isOverloaded, isRetryable } from "../objects/rpc.ts";
 import type { VelocityDecision, VelocityRequest } from "../withdrawals/velocity.ts";
 import type { Book } from "./accounts.ts";
 import type { AssetCode } from "./assets.ts";
@@ -101,32 +102,27 @@ export function userLedger(
     wallets: () => call((ledger) => ledger.wallets(userId)),
     entries: (query) => call((ledger) => ledger.entries(userId, query)),
     botBalances: (book, botId) => call((ledger) => ledger.botBalances(userId, book, botId)),
-    consumeTotpStep: (input) => counter<TotpDecision>(stub, (ledger) => ledger.consumeTotpStep(input)),
-    recordTotpFailure: (nowMs) => counter<void>(stub, (ledger) => ledger.recordTotpFailure(nowMs)),
+    consumeTotpStep: (input) =>
+      callObject<TotpDecision>(
+        "ledger",
+        () => stub().consumeTotpStep(input) as Promise<TotpDecision>,
+        MAX_RPC_ATTEMPTS,
+      ),
+    recordTotpFailure: (nowMs) =>
+      callObject<void>("ledger", () => stub().recordTotpFailure(nowMs) as Promise<void>, MAX_RPC_ATTEMPTS),
     reserveWithdrawalVelocity: (request) =>
-      counter<VelocityDecision>(stub, (ledger) => ledger.reserveWithdrawalVelocity(request)),
+      callObject<VelocityDecision>(
+        "ledger",
+        () => stub().reserveWithdrawalVelocity(request) as Promise<VelocityDecision>,
+        MAX_RPC_ATTEMPTS,
+      ),
     releaseWithdrawalVelocity: (withdrawalId) =>
-      counter<void>(stub, (ledger) => ledger.releaseWithdrawalVelocity(withdrawalId)),
+      callObject<void>(
+        "ledger",
+        () => stub().releaseWithdrawalVelocity(withdrawalId) as Promise<void>,
+        MAX_RPC_ATTEMPTS,
+      ),
   };
-}
-
-/** Counter calls answer plainly (no outcome envelope); transport failures are retried the same way. */
-async function counter<T>(
-  stub: () => UserLedgerStub,
-  run: (ledger: UserLedgerStub) => Promise<unknown>,
-): Promise<T> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= MAX_RPC_ATTEMPTS; attempt++) {
-    try {
-      return (await run(stub())) as T;
-    } catch (error) {
-      lastError = error;
-      if (isRetryable(error) && attempt < MAX_RPC_ATTEMPTS) continue;
-      if (isRetryable(error) || isOverloaded(error)) throw new DependencyUnavailableError("ledger", error);
-      throw error;
-    }
-  }
-  throw new DependencyUnavailableError("ledger", lastError);
 }
 
 async function callLedger<T>(
@@ -155,16 +151,6 @@ async function callLedger<T>(
     throw new ApiError(status, code, message, fields ? { fields } : undefined);
   }
   throw new DependencyUnavailableError("ledger", lastError);
-}
-
-function isRetryable(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true;
-}
-
-function isOverloaded(error: unknown): boolean {
-  return (
-    typeof error === "object" && error !== null && (error as { overloaded?: unknown }).overloaded === true
-  );
 }
 
 /** `Server-Timing` for a movement: clients (and the ledger benchmark) see where the time went. */

@@ -3,6 +3,7 @@ import type { BotOutcome } from "../../../durable-objects/bot/bot.ts";
 import type { Bindings } from "../../env.ts";
 import type { AuditContext } from "../auth/accounts.ts";
 import type { NewBot } from "../bots/desk.ts";
+import { callObject } from "./rpc.ts";
 import { failureError } from "./user-orders.ts";
 
 /**
@@ -24,18 +25,9 @@ export interface BotClient {
 export function botClient(env: Pick<Bindings, "BOT">, botId: string): BotClient {
   const stub = (): BotStub => env.BOT.get(env.BOT.idFromName(botId));
   const call = async (run: (bot: BotStub) => Promise<BotOutcome>): Promise<BotRow> => {
-    for (let attempt = 1; ; attempt++) {
-      let outcome: BotOutcome;
-      try {
-        outcome = (await run(stub())) as BotOutcome;
-      } catch (error) {
-        const retryable = (error as { retryable?: unknown })?.retryable === true;
-        if (retryable && attempt < 2) continue;
-        throw error;
-      }
-      if (outcome.ok) return outcome.value;
-      throw failureError(outcome.error);
-    }
+    const outcome = await callObject("bot", () => run(stub()) as Promise<BotOutcome>);
+    if (outcome.ok) return outcome.value;
+    throw failureError(outcome.error);
   };
   return {
     create: (input, audit) => call((bot) => bot.create(input, audit) as Promise<BotOutcome>),

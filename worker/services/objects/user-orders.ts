@@ -1,5 +1,5 @@
 import type { Bindings } from "../../env.ts";
-import { ApiError, DependencyUnavailableError } from "../../errors.ts";
+import { ApiError } from "../../errors.ts";
 import type { AuditContext } from "../auth/accounts.ts";
 import type { CheckResult } from "../trading/desk.ts";
 import type { DeskOutcome, OrderRequest, OrderView } from "../trading/model.ts";
@@ -9,6 +9,7 @@ import type {
   WithdrawalOutcome,
   WithdrawalRequest,
 } from "../withdrawals/desk.ts";
+import { callObject } from "./rpc.ts";
 
 /**
  * The one typed client for a user's UserOrders Durable Object (their order and withdrawal
@@ -42,19 +43,24 @@ export interface UserOrdersClient {
 export function userOrdersClient(env: Pick<Bindings, "USER_ORDERS">, userId: string): UserOrdersClient {
   const stub = (): UserOrdersStub => env.USER_ORDERS.get(env.USER_ORDERS.idFromName(userId));
   return {
-    place: (request) => callObject(() => stub().place(request) as Promise<DeskOutcome<OrderView>>),
+    place: (request) => callObject("orders", () => stub().place(request) as Promise<DeskOutcome<OrderView>>),
     cancel: async (orderId) =>
-      unwrap(await callObject(() => stub().cancel(userId, orderId) as Promise<DeskOutcome<OrderView>>)),
-    checkResting: (untilMs) => callObject(() => stub().checkResting(userId, untilMs) as Promise<CheckResult>),
+      unwrap(
+        await callObject("orders", () => stub().cancel(userId, orderId) as Promise<DeskOutcome<OrderView>>),
+      ),
+    checkResting: (untilMs) =>
+      callObject("orders", () => stub().checkResting(userId, untilMs) as Promise<CheckResult>),
     requestWithdrawal: async (request, audit) =>
       ensureOk(
         await callObject(
+          "orders",
           () => stub().requestWithdrawal(userId, request, audit) as Promise<WithdrawalOutcome>,
         ),
       ),
     transitionWithdrawal: async (withdrawalId, transition, input, audit) =>
       ensureOk(
         await callObject(
+          "orders",
           () =>
             stub().transitionWithdrawal(
               userId,
@@ -92,20 +98,4 @@ export function unwrap<T>(outcome: DeskOutcome<T>): T {
 function ensureOk(outcome: WithdrawalOutcome): WithdrawalOutcome & { ok: true } {
   if (outcome.ok) return outcome;
   throw failureError(outcome.error);
-}
-
-async function callObject<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      const retryable =
-        typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true;
-      if (retryable && attempt < 2) continue;
-      if (retryable || (error as { overloaded?: unknown })?.overloaded === true) {
-        throw new DependencyUnavailableError("orders", error);
-      }
-      throw error;
-    }
-  }
 }
