@@ -483,6 +483,69 @@ describe("a LIVE bot", () => {
   });
 });
 
+describe("a LIVE DCA bot", () => {
+  it("its base order fills on the exchange and settles into the bot's allocation; stopping returns all of it", async () => {
+    const trader = await liveTrader("live-dca", { USDT: "100.000000" });
+    const created = await trader.client.post<{ bot: { id: string } }>("/api/v1/bots", {
+      type: "dca",
+      symbol: "BTC-USDT",
+      mode: "live",
+      budget: "40.000000",
+      budgetAsset: "USDT",
+      params: {
+        baseOrder: "20",
+        safetyOrder: "10",
+        safetyOrders: 1,
+        priceDeviationPercent: "20",
+        volumeScale: "1",
+        takeProfitPercent: "50",
+      },
+      totp: await freshCode(trader),
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.bot.id;
+    expect(
+      (await trader.client.post(`/api/v1/bots/${id}/confirm`, { totp: await freshCode(trader) })).status,
+    ).toBe(200);
+    expect(
+      (await trader.client.post(`/api/v1/bots/${id}/start`, { totp: await freshCode(trader) })).status,
+    ).toBe(200);
+
+    // The base order (a market buy of 20 USDT) fills at the exchange and settles once.
+    const filled = await eventually(async () => {
+      const found = await rows(
+        database(),
+        "SELECT id, filled_quantity, filled_quote FROM orders WHERE bot_id = ? AND status = 'filled'",
+        [id],
+      );
+      return found[0] ?? null;
+    });
+    const [exchangeOrder] = await standin.orderFor(String(filled.id));
+    expect(exchangeOrder).toMatchObject({ side: "BUY", status: "FILLED" });
+    const during = await balances(trader.client);
+    expect(minor(wallet(during, "live", "BTC").available, 8)).toBe(0n);
+    const [allocation] = await rows(
+      database(),
+      "SELECT balance FROM ledger_balances WHERE user_id = ? AND account = ? AND asset = 'BTC'",
+      [trader.id, `user:${trader.id}:live:bot:${id}`],
+    );
+    expect(BigInt(String(allocation?.balance))).toBe(BigInt(String(filled.filled_quantity)));
+
+    const stopped = await trader.client.post<{ bot: { status: string } }>(`/api/v1/bots/${id}/stop`, {});
+    expect(stopped.body.bot.status).toBe("stopped");
+    const after = await balances(trader.client);
+    // Everything comes back: the BTC bought, and the USDT not spent (fill plus the platform's fee).
+    expect(minor(wallet(after, "live", "BTC").available, 8)).toBe(BigInt(String(filled.filled_quantity)));
+    expect(wallet(after, "live", "USDT").locked).toBe("0.000000");
+    const open = await rows(
+      database(),
+      "SELECT id FROM orders WHERE bot_id = ? AND status IN ('open', 'partially_filled')",
+      [id],
+    );
+    expect(open).toHaveLength(0);
+  });
+});
+
 describe("reconciliation with the exchange", () => {
   it("the exchange holds what the ledger owes there, per asset", async () => {
     const response = await SELF.fetch(`${ORIGIN}/api/v1/ops/reconcile`, { headers: OPS });
