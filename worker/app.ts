@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { accountRoutes } from "./api/account.ts";
 import { authRoutes } from "./api/auth.ts";
 import { botRoutes } from "./api/bots.ts";
 import { healthRoutes } from "./api/health.ts";
@@ -149,6 +150,7 @@ export function createApp(options: AppOptions = {}) {
   register(API_PREFIX, ledgerRoutes);
   register(API_PREFIX, opsLedgerRoutes);
   register(API_PREFIX, botRoutes);
+  register(API_PREFIX, accountRoutes);
   register(API_PREFIX, marketRoutes);
   register(API_PREFIX, orderRoutes);
   register(API_PREFIX, withdrawalRoutes);

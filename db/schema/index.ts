@@ -1,6 +1,7 @@
 export * from "./audit-log.ts";
 export * from "./bots.ts";
 export * from "./ledger.ts";
+export * from "./monetisation.ts";
 export * from "./orders.ts";
 export * from "./reconcile-reports.ts";
 export * from "./recovery-codes.ts";

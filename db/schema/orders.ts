@@ -47,6 +47,11 @@ export const orders = sqliteTable(
     makerRate: text("maker_rate").notNull(),
     takerRate: text("taker_rate").notNull(),
     feeAsset: text("fee_asset").notNull(),
+    /**
+     * The share of the list fee waived for this order (plan and referral discounts combined),
+     * fixed at placement like the rates: "0" for none, "0.10000000" for 10 %.
+     */
+    feeDiscountRate: text("fee_discount_rate").notNull().default("0"),
     status: text("status", {
       enum: ["open", "partially_filled", "filled", "cancelled", "rejected"],
     }).notNull(),
@@ -65,6 +70,8 @@ export const orders = sqliteTable(
     makerQuote: minorUnits("maker_quote").notNull(),
     takerQuote: minorUnits("taker_quote").notNull(),
     fee: minorUnits("fee").notNull(),
+    /** The part of the list fee waived so far; fee + feeDiscount is the list fee. */
+    feeDiscount: minorUnits("fee_discount").notNull().default(sql`0`),
     fillCount: smallInteger("fill_count").notNull(),
     /** The market was checked against this resting order up to here (Unix ms). */
     checkedUntilMs: smallInteger("checked_until_ms").notNull(),
@@ -135,6 +142,8 @@ export const trades = sqliteTable(
     quote: minorUnits("quote").notNull(),
     feeAsset: text("fee_asset").notNull(),
     fee: minorUnits("fee").notNull(),
+    /** The part of the list fee waived on this trade. */
+    feeDiscount: minorUnits("fee_discount").notNull().default(sql`0`),
     /** Which settlement of the order this trade belongs to (1, 2, …). */
     fillNumber: integer("fill_number", { mode: "number" }).notNull(),
     /** The ledger entry that settled it. */

@@ -18,6 +18,8 @@ export const users = sqliteTable(
     withdrawalsLockedUntilMs: smallInteger("withdrawals_locked_until_ms").notNull().default(0),
     referralCode: text("referral_code").notNull(),
     referredBy: text("referred_by"),
+    /** Where the account was opened from: the referral programme's farming checks read it. */
+    signupIpPrefix: text("signup_ip_prefix"),
     createdAtMs: smallInteger("created_at_ms").notNull(),
   },
   (table) => [

@@ -20,6 +20,8 @@ import type {
   OrderHoldCommand,
   OrderReleaseCommand,
   PaperDepositCommand,
+  PlanChargeCommand,
+  ReferralRewardCommand,
   WithdrawalHoldCommand,
   WithdrawalReleaseCommand,
   WithdrawalSettleCommand,
@@ -35,6 +37,7 @@ import {
   readEntries,
   readWallets,
 } from "../../worker/services/ledger/store.ts";
+import { gbpValuationProvider } from "../../worker/services/valuation/gbp.ts";
 import {
   releaseVelocity,
   reserveVelocity,
@@ -98,6 +101,14 @@ export class UserLedger extends DurableObject<Bindings> {
 
   async botReturn(input: Input<BotReturnCommand>): Promise<LedgerOutcome<LedgerReceipt>> {
     return this.#submit({ ...input, kind: "bot_return" });
+  }
+
+  async planCharge(input: Input<PlanChargeCommand>): Promise<LedgerOutcome<LedgerReceipt>> {
+    return this.#submit({ ...input, kind: "plan_charge" });
+  }
+
+  async referralReward(input: Input<ReferralRewardCommand>): Promise<LedgerOutcome<LedgerReceipt>> {
+    return this.#submit({ ...input, kind: "referral_reward" });
   }
 
   /** Every asset in both books (zero where nothing moved yet), read from the records. */
@@ -177,6 +188,7 @@ export class UserLedger extends DurableObject<Bindings> {
           timeoutMs: config.DATABASE_TIMEOUT_MS,
         }),
         config: ledgerConfig(this.env),
+        valuations: gbpValuationProvider(config),
         logger: createLogger({ level: config.LOG_LEVEL }).child({ durableObject: "UserLedger" }),
       });
       engines.set(this, this.#engine);

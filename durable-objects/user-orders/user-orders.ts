@@ -16,6 +16,7 @@ import { type CheckResult, OrderDesk } from "../../worker/services/trading/desk.
 import type { DeskOutcome, OrderRequest, OrderView } from "../../worker/services/trading/model.ts";
 import { PaperVenue } from "../../worker/services/trading/paper-venue.ts";
 import { liveUnavailable } from "../../worker/services/trading/venue.ts";
+import { gbpValuationProvider } from "../../worker/services/valuation/gbp.ts";
 import { withdrawalConfig } from "../../worker/services/withdrawals/config.ts";
 import {
   type Transition,
@@ -186,6 +187,7 @@ export class UserOrders extends DurableObject<Bindings> {
     const logger = createLogger({ level: config.LOG_LEVEL }).child({ durableObject: "UserOrders" });
     const reportHalt = haltReporter(logger, client, config);
     const market = getMarketSource(config);
+    const valuations = gbpValuationProvider(config);
     const paper = new PaperVenue(market);
     const live = isExchangeConfigured(config)
       ? new BinanceVenue(
@@ -223,6 +225,8 @@ export class UserOrders extends DurableObject<Bindings> {
           if (!live) throw liveUnavailable();
           return live;
         },
+        valuations,
+        rewards: { ledgerOf: (referrerId) => userLedger(this.env, referrerId) },
         now: Date.now,
         newId: () => crypto.randomUUID(),
         logger,
@@ -244,6 +248,7 @@ export class UserOrders extends DurableObject<Bindings> {
         client,
         ledger,
         config: withdrawalConfig(this.env),
+        valuations,
         now: Date.now,
         logger,
         reportHalt,

@@ -109,13 +109,14 @@ describe("withdrawals", () => {
 
   it("holds funds from the live book, answers a retry the same, and refuses a changed body", async () => {
     const key = crypto.randomUUID();
-    const first = await withdraw(trader, { asset: "BTC", amount: "0.10000000", addressId }, key);
+    // 0.05 BTC stays under the 10,000 GBP approval threshold at any BTC price below 200,000 GBP.
+    const first = await withdraw(trader, { asset: "BTC", amount: "0.05000000", addressId }, key);
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ status: "approved" });
-    expect(await wallet(trader, "BTC")).toMatchObject({ available: "2.90000000", locked: "0.10000000" });
+    expect(await wallet(trader, "BTC")).toMatchObject({ available: "2.95000000", locked: "0.05000000" });
     const retry = await trader.client.post(
       "/api/v1/withdrawals",
-      { asset: "BTC", amount: "0.10000000", addressId },
+      { asset: "BTC", amount: "0.05000000", addressId },
       { "Idempotency-Key": key },
     );
     expect(retry.status).toBe(201);
@@ -127,7 +128,7 @@ describe("withdrawals", () => {
     );
     expect(changed.status).toBe(409);
     expect(errorCode(changed)).toBe("idempotency_conflict");
-    expect(await wallet(trader, "BTC")).toMatchObject({ available: "2.90000000", locked: "0.10000000" });
+    expect(await wallet(trader, "BTC")).toMatchObject({ available: "2.95000000", locked: "0.05000000" });
   });
 
   it("needs a fresh code, and never takes paper money", async () => {
@@ -152,7 +153,7 @@ describe("withdrawals", () => {
     expect(await wallet(trader, "ETH")).toMatchObject({ available: "0.00000000", locked: "0.00000000" });
     expect((await wallet(trader, "ETH", "paper"))?.available).toBe("5.00000000");
     // The refused request reserved nothing: a BTC withdrawal within limits still goes through.
-    const within = await withdraw(trader, { asset: "BTC", amount: "0.10000000", addressId });
+    const within = await withdraw(trader, { asset: "BTC", amount: "0.05000000", addressId });
     expect(within.body).toMatchObject({ status: "approved" });
   });
 
@@ -167,7 +168,8 @@ describe("withdrawals", () => {
   });
 
   it("large withdrawals wait for an operator: approve, process, complete settles the hold exactly", async () => {
-    // 0.3 BTC at the 50,000 GBP reference price is 15,000 GBP: above the 10,000 threshold.
+    // 0.3 BTC at the market's price: above the 10,000 GBP threshold at any BTC price above
+    // 33,334 GBP, and within the 50,000 GBP-per-24 h velocity limit below 166,666 GBP.
     const created = await withdraw(trader, { asset: "BTC", amount: "0.30000000", addressId });
     expect(created.body).toMatchObject({ status: "held" });
     const id = (created.body as { id: string }).id;

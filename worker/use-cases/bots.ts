@@ -6,7 +6,7 @@ import { ApiError } from "../errors.ts";
 import { appendAudit } from "../services/audit/append.ts";
 import { sha256Hex } from "../services/auth/crypto.ts";
 import { requireTwoFactorEnabled } from "../services/auth/guards.ts";
-import { ACTIVE_BOT_STATUSES, type BotView, botEventView, botView } from "../services/bots/model.ts";
+import { type BotView, botEventView, botView } from "../services/bots/model.ts";
 import { validateParams } from "../services/bots/planner.ts";
 import { type BotPnl, botPnl } from "../services/bots/pnl.ts";
 import { formatAmount, parseAmount } from "../services/ledger/amount.ts";
@@ -15,9 +15,11 @@ import { userLedger } from "../services/ledger/client.ts";
 import { canonicalJson } from "../services/ledger/idempotency.ts";
 import { marketSource } from "../services/markets/index.ts";
 import { requireMarket } from "../services/markets/symbols.ts";
+import { assertBotAllowed } from "../services/monetisation/plans.ts";
 import { botClient } from "../services/objects/bot.ts";
 import { orderView, recordOfRow } from "../services/trading/model.ts";
-import { type Caller, freshCode, operator, signedIn } from "./caller.ts";
+import { gbpValuationProvider } from "../services/valuation/gbp.ts";
+import { type Caller, freshCode, operator, planDeps, signedIn } from "./caller.ts";
 
 /**
  * Trading bots for the API (worker/api/bots.ts) and the Bots pages. Every LIVE step — create,
@@ -44,8 +46,6 @@ export const opsKillInput = z.object({ reason: z.string().trim().min(1, "is requ
 
 const MAX_BOTS_LISTED = 100;
 const MAX_EVENTS_LISTED = 200;
-/** Running or paused bots one user may have at once. */
-export const MAX_ACTIVE_BOTS_PER_USER = 20;
 
 async function botIdFor(userId: string, idempotencyKey: string): Promise<string> {
   return `bot_${(await sha256Hex(`bot:${userId}:${idempotencyKey}`)).slice(0, 32)}`;
@@ -103,6 +103,18 @@ export async function createBot(caller: Caller, input: z.infer<typeof createBotI
     );
   }
   const id = await botIdFor(user.id, input.idempotencyKey);
+  const valuation = await gbpValuationProvider(caller.services.config).snapshot();
+  await assertBotAllowed(
+    planDeps(caller),
+    user.id,
+    {
+      id,
+      mode: input.mode,
+      budgetGbpMinor: valuation.valueMinor(budgetAsset, budget.amountMinor),
+      starting: false,
+    },
+    Date.now(),
+  );
   const requestHash = await sha256Hex(
     canonicalJson([input.type, market.symbol, input.mode, budget.amountMinor.toString(), validated.params]),
   );
@@ -137,15 +149,20 @@ export async function startBot(caller: Caller, botId: string, input: z.infer<typ
   const user = signedIn(caller);
   const bot = await ownBot(caller, botId);
   if (bot.mode === "live") await freshCode(caller, user, input.totp, "bot.start");
-  if (bot.status === "draft") {
-    const active = await caller.services.db
-      .select({ id: bots.id })
-      .from(bots)
-      .where(and(eq(bots.userId, user.id), inArray(bots.status, [...ACTIVE_BOT_STATUSES])))
-      .limit(MAX_ACTIVE_BOTS_PER_USER);
-    if (active.length >= MAX_ACTIVE_BOTS_PER_USER) {
-      throw new ApiError(409, "too_many_bots", `At most ${MAX_ACTIVE_BOTS_PER_USER} bots may run at once.`);
-    }
+  if (bot.status === "draft" || bot.status === "paused") {
+    // The plan's limits, checked again at start: a downgrade may have come since creation.
+    const valuation = await gbpValuationProvider(caller.services.config).snapshot();
+    await assertBotAllowed(
+      planDeps(caller),
+      user.id,
+      {
+        id: bot.id,
+        mode: bot.mode,
+        budgetGbpMinor: valuation.valueMinor(bot.budgetAsset as AssetCode, bot.budget),
+        starting: true,
+      },
+      Date.now(),
+    );
   }
   return botView(await botClient(caller.services.env, botId).start(user.id, caller.audit));
 }

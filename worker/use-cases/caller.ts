@@ -2,6 +2,7 @@ import { ApiError } from "../errors.ts";
 import type { AuditContext } from "../services/auth/accounts.ts";
 import { type AuthenticatedUser, requireTwoFactorEnabled, verifyTotpCode } from "../services/auth/guards.ts";
 import type { Services } from "../services/context.ts";
+import type { PlanDeps } from "../services/monetisation/plans.ts";
 import { checkExact, identityKey, tooManyRequests } from "../services/rate-limit/exact.ts";
 import { EXACT_POLICIES } from "../services/rate-limit/policies.ts";
 
@@ -68,4 +69,10 @@ export async function withinLimit(
   const policy = EXACT_POLICIES[policyName];
   const decision = await checkExact(caller.services.env, await identityKey("user", userId), policy);
   if (!decision.allowed) throw tooManyRequests(decision, policy, "authenticated", message);
+}
+
+/** What the plan rules (services/monetisation/plans.ts) need from a request's services. */
+export function planDeps(caller: Caller): PlanDeps {
+  const { db, client, env, logger } = caller.services;
+  return { db, client, env, logger };
 }

@@ -12,6 +12,7 @@ import {
   planMovement,
 } from "../../../worker/services/ledger/movements.ts";
 import { assertValidPostings, balanceKey, sumByAsset } from "../../../worker/services/ledger/postings.ts";
+import { referenceGbpValuation } from "../../../worker/services/valuation/gbp.ts";
 import { commandArbitrary, LedgerModel } from "./reference-model.ts";
 
 const USER = "user-1";
@@ -25,6 +26,7 @@ function context(index: number): PlanContext {
     requestHash: `hash-${index}`,
     nowMs: 1_800_000_000_000 + index,
     paperDepositDailyCapGbpMinor: CAP_GBP_MINOR,
+    valuation: referenceGbpValuation(),
   };
 }
 
@@ -107,7 +109,10 @@ describe("planner against the reference model", () => {
             expect(posting.account.includes(`:${outcome.movement.book}:`)).toBe(true);
           }
           if (cmd.kind === "paper_deposit") paperIn += cmd.amountMinor;
-          if (cmd.kind === "ops_deposit") liveIn += cmd.amountMinor;
+          // Money enters the live book only from outside (a deposit) or as a live reward.
+          if (cmd.kind === "ops_deposit" || (cmd.kind === "referral_reward" && cmd.book === "live")) {
+            liveIn += cmd.amountMinor;
+          }
           state = applyMovement(state, outcome.movement);
         });
         // Live balances can only come from live deposits (fills swap assets, so compare in

@@ -124,6 +124,8 @@ describe("reconciliation", () => {
       "finished_flows_released",
       "bot_allocations_owned",
       "no_stuck_steps",
+      "referral_rewards_paid",
+      "plan_charges_recorded",
       "audit_chain_intact",
     ]);
     expect(report.checks[0]?.detail).toMatch(/^6 entries/);

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { type Book, VENUES, type Venue } from "../../../worker/services/ledger/accounts.ts";
 import type { AssetCode } from "../../../worker/services/ledger/assets.ts";
 import type { LedgerCommand } from "../../../worker/services/ledger/commands.ts";
-import { gbpEquivalentMinor } from "../../../worker/services/ledger/reference-prices.ts";
+import { type GbpValuation, referenceGbpValuation } from "../../../worker/services/valuation/gbp.ts";
 
 /**
  * The reference model: the rules of API.md and the issue written as plainly as possible,
@@ -25,9 +25,13 @@ export interface ModelHold {
 export class LedgerModel {
   readonly accounts = new Map<string, bigint>(); // `${book}|${name}|${asset}` -> balance
   readonly holds = new Map<string, ModelHold>();
-  paperToday = 0n;
+  /** Paper deposited today, per asset: valued at the model's prices whenever the cap is checked. */
+  readonly paperToday = new Map<AssetCode, bigint>();
 
-  constructor(readonly paperCapGbpMinor: bigint) {}
+  constructor(
+    readonly paperCapGbpMinor: bigint,
+    readonly valuation: GbpValuation = referenceGbpValuation(),
+  ) {}
 
   get(book: Book, name: string, asset: AssetCode): bigint {
     return this.accounts.get(`${book}|${name}|${asset}`) ?? 0n;
@@ -59,9 +63,12 @@ export class LedgerModel {
   apply(command: LedgerCommand): string {
     switch (command.kind) {
       case "paper_deposit": {
-        const equivalent = gbpEquivalentMinor(command.asset, command.amountMinor);
-        if (this.paperToday + equivalent > this.paperCapGbpMinor) return "paper_deposit_limit_exceeded";
-        this.paperToday += equivalent;
+        const after = new Map(this.paperToday);
+        after.set(command.asset, (after.get(command.asset) ?? 0n) + command.amountMinor);
+        let equivalent = 0n;
+        for (const [asset, amount] of after) equivalent += this.valuation.valueMinor(asset, amount);
+        if (equivalent > this.paperCapGbpMinor) return "paper_deposit_limit_exceeded";
+        this.paperToday.set(command.asset, after.get(command.asset) ?? 0n);
         this.move("paper", "available", command.asset, command.amountMinor);
         return "ok";
       }
@@ -114,7 +121,10 @@ export class LedgerModel {
         if (hold.status !== "open") return "hold_closed";
         if (VENUES[command.venue] !== hold.book) return "invalid_request";
         if (command.received.asset === hold.asset) return "invalid_request";
-        const fee = command.fee && command.fee.amountMinor > 0n ? command.fee : null;
+        const fee =
+          command.fee && (command.fee.amountMinor > 0n || (command.fee.discountMinor ?? 0n) > 0n)
+            ? command.fee
+            : null;
         if (fee && fee.asset !== hold.asset && fee.asset !== command.received.asset) return "invalid_request";
         const fromHold = fee && fee.asset === hold.asset ? fee.amountMinor : 0n;
         const fromReceived = fee && fee.asset === command.received.asset ? fee.amountMinor : 0n;
@@ -131,6 +141,13 @@ export class LedgerModel {
         if (hold.remaining === 0n) hold.status = "settled";
         return "ok";
       }
+      case "plan_charge":
+        if (this.get("live", "available", command.asset) < command.amountMinor) return "insufficient_funds";
+        this.move("live", "available", command.asset, -command.amountMinor);
+        return "ok";
+      case "referral_reward":
+        this.move(command.book, "available", command.asset, command.amountMinor);
+        return "ok";
       case "bot_allocate":
       case "bot_return": {
         const [from, to] =
@@ -212,7 +229,17 @@ export function commandArbitrary(
           venue: fc.constantFrom<Venue>("binance", "simulated"),
           spentMinor: fc.bigInt({ min: 1n, max: 1_000n }),
           received: fc.record({ asset, amountMinor: amount }),
-          fee: fc.option(fc.record({ asset, amountMinor: fc.bigInt({ min: 0n, max: 50n }) }), { nil: null }),
+          fee: fc.option(
+            fc.record(
+              {
+                asset,
+                amountMinor: fc.bigInt({ min: 0n, max: 50n }),
+                discountMinor: fc.bigInt({ min: 0n, max: 20n }),
+              },
+              { requiredKeys: ["asset", "amountMinor"] },
+            ),
+            { nil: null },
+          ),
         })
         .map((c): LedgerCommand => ({ ...base, kind: "fill", reference: "trade-1", ...c })),
     ),
@@ -250,6 +277,18 @@ export function commandArbitrary(
       fc
         .record({ book, botId, asset, amountMinor: amount })
         .map((c): LedgerCommand => ({ ...base, kind: "bot_return", ...c })),
+    ),
+    weighted(
+      1,
+      fc
+        .record({ asset, amountMinor: amount })
+        .map((c): LedgerCommand => ({ ...base, kind: "plan_charge", reference: "plan:pro:0", ...c })),
+    ),
+    weighted(
+      1,
+      fc
+        .record({ book, asset, amountMinor: amount })
+        .map((c): LedgerCommand => ({ ...base, kind: "referral_reward", reference: "trade-2", ...c })),
     ),
   );
 }

@@ -48,12 +48,12 @@ function valueScaledOf(slices: readonly Slice[]): bigint {
 }
 
 describe("fee schedule", () => {
-  it("is one module: maker 0.10 %, taker 0.20 %, as decimal strings", () => {
-    const schedule = feeScheduleFor({ id: "u" }, 0n);
+  it("is one module: maker 0.10 %, taker 0.20 % at the bottom, as decimal strings", () => {
+    const schedule = feeScheduleFor(0n);
     expect(schedule.rates.maker.text).toBe("0.0010");
     expect(schedule.rates.taker.text).toBe("0.0020");
     expect(schedule.tier).toBe(FEE_TIERS[0]?.tier);
-    expect(feeScheduleFor({ id: "u" }, 10n ** 12n).rates.taker.text).toBe("0.0020");
+    expect(feeScheduleFor(10n ** 12n).rates.taker.text).toBe("0.0008");
   });
 
   it("refuses malformed rates and a maker rate above the taker rate", () => {
@@ -256,7 +256,12 @@ describe("settling fills", () => {
         rates,
       },
     );
-    expect(accrued.totals).toEqual({ quantityMinor: 7_142_857n, quoteMinor: 500_000n, feeMinor: 1_000n });
+    expect(accrued.totals).toEqual({
+      quantityMinor: 7_142_857n,
+      quoteMinor: 500_000n,
+      feeMinor: 1_000n,
+      feeDiscountMinor: 0n,
+    });
     expect(
       holdFor({ side: "buy", type: "market", baseScale: 8, rates, quoteAmountMinor: 500_000n }).amountMinor,
     ).toBe(501_000n);

@@ -12,6 +12,7 @@ import { type UserOrdersClient, unwrap } from "../../../worker/services/objects/
 import { OrderDesk } from "../../../worker/services/trading/desk.ts";
 import { PaperVenue } from "../../../worker/services/trading/paper-venue.ts";
 import { liveUnavailable } from "../../../worker/services/trading/venue.ts";
+import { constantGbpValuations, referenceGbpValuation } from "../../../worker/services/valuation/gbp.ts";
 import {
   between,
   chaosClient,
@@ -183,6 +184,7 @@ function buildOrders(run: UserRun): OrdersObject {
       if (mode !== "paper") throw liveUnavailable();
       return paper;
     },
+    valuations: constantGbpValuations(referenceGbpValuation()),
     now: () => run.clock.nowMs,
     newId: () => idFrom(`bots-chaos|${run.seed}|${run.index}|order|${run.nextOrderNumber++}`),
     reportHalt: haltReporter(run),

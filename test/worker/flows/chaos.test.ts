@@ -7,6 +7,7 @@ import { userLedger } from "../../../worker/services/ledger/client.ts";
 import { isFlowCheck, reconcileLedger } from "../../../worker/services/ledger/reconcile.ts";
 import { OrderDesk } from "../../../worker/services/trading/desk.ts";
 import type { DeskOutcome, OrderRequest, OrderView } from "../../../worker/services/trading/model.ts";
+import { constantGbpValuations, referenceGbpValuation } from "../../../worker/services/valuation/gbp.ts";
 import { withdrawalConfig } from "../../../worker/services/withdrawals/config.ts";
 import {
   TRANSITIONS,
@@ -68,9 +69,13 @@ const START_MS = Date.UTC(2026, 0, 5);
 const PAPER_GBP_MINOR = 1_000_000n; // 10,000.00 GBP
 const PAPER_BTC_MINOR = 20_000_000n; // 0.2 BTC
 const LIVE_BTC_MINOR = 50_000_000n; // 0.5 BTC
-/** The withdrawal desk's approval threshold (10,000 GBP) at the ledger's reference price (50,000 GBP). */
+/**
+ * The withdrawal desk's approval threshold (10,000 GBP) at the last-resort reference price
+ * (50,000 GBP), which the desks here value at (`VALUATIONS`) instead of the moving market.
+ */
 const APPROVAL_FROM_GBP_MINOR = 1_000_000n;
 const REFERENCE_PRICE_GBP_MINOR = 5_000_000n;
+const VALUATIONS = constantGbpValuations(referenceGbpValuation());
 
 const CHAOS: FaultRates = {
   databaseBefore: 0.02,
@@ -199,6 +204,7 @@ function buildDesks(run: UserRun): Desks {
       venueFor: () => venue,
       now,
       newId: () => idFrom(`${run.seed}|${run.index}|order|${run.nextOrderNumber++}`),
+      valuations: VALUATIONS,
       reportHalt,
     }),
     withdrawals: new WithdrawalDesk(run.userId, {
@@ -206,6 +212,7 @@ function buildDesks(run: UserRun): Desks {
       client,
       ledger,
       config: WITHDRAWAL_CONFIG,
+      valuations: VALUATIONS,
       now,
       reportHalt,
     }),

@@ -6,6 +6,7 @@ import { userLedger } from "../../../worker/services/ledger/client.ts";
 import { OrderDesk } from "../../../worker/services/trading/desk.ts";
 import type { OrderRequest } from "../../../worker/services/trading/model.ts";
 import type { ExecutionVenue, RestingCheck, RestingOrder } from "../../../worker/services/trading/venue.ts";
+import { constantGbpValuations, referenceGbpValuation } from "../../../worker/services/valuation/gbp.ts";
 import { errorCode } from "../../support/api-client.ts";
 import { database } from "../ledger/support.ts";
 import { fundedTrader } from "../trading/support.ts";
@@ -51,6 +52,7 @@ function deskFor(
       },
     },
     venueFor: () => venue,
+    valuations: constantGbpValuations(referenceGbpValuation()),
     now: Date.now,
     newId: options.newId ?? (() => crypto.randomUUID()),
     reportHalt: async (halt) => {

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { type Client, createDatabase } from "../../../db/client.ts";
 import type { HaltReporter } from "../../../worker/services/flows/flow.ts";
 import { userLedger } from "../../../worker/services/ledger/client.ts";
+import { constantGbpValuations, referenceGbpValuation } from "../../../worker/services/valuation/gbp.ts";
 import { withdrawalConfig } from "../../../worker/services/withdrawals/config.ts";
 import { WithdrawalDesk } from "../../../worker/services/withdrawals/desk.ts";
 import { ApiClient, STRONG_PASSWORD, uniqueEmail } from "../../support/api-client.ts";
@@ -144,7 +145,11 @@ export function faultyClient(inner: Client, pick: (sql: string) => "before" | "a
   });
 }
 
-/** A withdrawal desk as the user's object builds it, over a chosen client (faulty or not). */
+/**
+ * A withdrawal desk as the user's object builds it, over a chosen client (faulty or not), but
+ * valuing at the fixed last-resort prices (BTC 50,000 GBP) instead of the moving market, so that
+ * which withdrawals need approval does not depend on when the test runs.
+ */
 export function withdrawalDesk(
   userId: string,
   client: Client,
@@ -156,6 +161,7 @@ export function withdrawalDesk(
     client,
     ledger: userLedger(env, userId),
     config: withdrawalConfig(env),
+    valuations: constantGbpValuations(referenceGbpValuation()),
     now,
     reportHalt,
   });

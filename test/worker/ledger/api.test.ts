@@ -216,7 +216,7 @@ describe("POST /wallets/paper-deposit", () => {
     expect(longest.status).toBe(201);
   });
 
-  it("is capped per user per day (GBP-equivalent at the fixed reference prices)", async () => {
+  it("is capped per user per day (GBP-equivalent at the market's prices)", async () => {
     const { client } = await signedUpClient();
     const big = await client.post(
       "/api/v1/wallets/paper-deposit",
@@ -224,10 +224,10 @@ describe("POST /wallets/paper-deposit", () => {
       { "Idempotency-Key": key() },
     );
     expect(big.status).toBe(201);
-    // 10 BTC at the fixed 50,000 GBP reference price: 500,000 GBP-equivalent, over the cap.
+    // 100 BTC: over the 400,000 GBP-equivalent left at any BTC price above 4,000 GBP.
     const over = await client.post(
       "/api/v1/wallets/paper-deposit",
-      { asset: "BTC", amount: "10" },
+      { asset: "BTC", amount: "100" },
       { "Idempotency-Key": key() },
     );
     expect(over.status).toBe(403);

@@ -125,6 +125,10 @@ function send(stub: Stub, command: LedgerCommand): Promise<LedgerOutcome<LedgerR
       return stub.botAllocate(input as never);
     case "bot_return":
       return stub.botReturn(input as never);
+    case "plan_charge":
+      return stub.planCharge(input as never);
+    case "referral_reward":
+      return stub.referralReward(input as never);
   }
 }
 

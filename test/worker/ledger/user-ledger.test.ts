@@ -2,10 +2,12 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../../../db/client.ts";
 import { engineOf, UserLedger } from "../../../durable-objects/user-ledger/user-ledger.ts";
+import { getConfig } from "../../../worker/env.ts";
 import { ApiError } from "../../../worker/errors.ts";
 import { amountMinorOf } from "../../../worker/services/ledger/amount.ts";
 import { userLedger } from "../../../worker/services/ledger/client.ts";
 import { isFlowCheck, reconcileLedger } from "../../../worker/services/ledger/reconcile.ts";
+import { getMarketSource } from "../../../worker/services/markets/source.ts";
 import { database, insertUser, key } from "./support.ts";
 
 const gbp = (text: string) => amountMinorOf("GBP", text);
@@ -434,17 +436,24 @@ describe("UserLedger: restarts", () => {
   it("the daily paper cap holds across a restart (the counter is reloaded from the records)", async () => {
     const { user, ledger } = await freshUser();
     const stub = env.USER_LEDGER.get(env.USER_LEDGER.idFromName(user.id));
+    // The cap values BTC at the market's price (the simulated market here), which moves with
+    // time: the amounts below hold for any move under 15 % while the test runs. The exact
+    // boundary is tested at fixed prices in test/unit/valuation/gbp.test.ts.
+    const btcGbpMinor = (await getMarketSource(getConfig(env)).ticker("BTC-GBP")).lastMinor;
+    const btcWorth = (pounds: bigint) => (pounds * 100n * btc("1")) / btcGbpMinor;
     await ledger.paperDeposit({ idempotencyKey: key(), asset: "GBP", amountMinor: gbp("900000") });
+    await ledger.paperDeposit({ idempotencyKey: key(), asset: "BTC", amountMinor: btcWorth(50_000n) });
     await evictDurableObject(stub);
+    // Reloaded: 900,000 GBP + about 50,000 GBP-equivalent of BTC; 70,000 more is over the cap.
+    expect(
+      await refusal(ledger.paperDeposit({ idempotencyKey: key(), asset: "GBP", amountMinor: gbp("70000") })),
+    ).toEqual({ status: 403, code: "paper_deposit_limit_exceeded" });
     expect(
       await refusal(
-        ledger.paperDeposit({ idempotencyKey: key(), asset: "BTC", amountMinor: btc("2.00000001") }),
+        ledger.paperDeposit({ idempotencyKey: key(), asset: "BTC", amountMinor: btcWorth(70_000n) }),
       ),
     ).toEqual({ status: 403, code: "paper_deposit_limit_exceeded" });
-    await ledger.paperDeposit({ idempotencyKey: key(), asset: "BTC", amountMinor: btc("2") }); // 100,000 GBP-equivalent
-    expect(
-      await refusal(ledger.paperDeposit({ idempotencyKey: key(), asset: "GBP", amountMinor: gbp("0.01") })),
-    ).toEqual({ status: 403, code: "paper_deposit_limit_exceeded" });
+    await ledger.paperDeposit({ idempotencyKey: key(), asset: "GBP", amountMinor: gbp("30000") });
     // Live money is not paper money: the cap does not apply to it.
     await ledger.opsDeposit({
       idempotencyKey: key("ops"),

@@ -23,7 +23,7 @@ async function backoff(attempt: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, (random / 2 ** 32) * ceilingMs));
 }
 
-interface AuditEvent {
+export interface AuditEvent {
   event: string;
   outcome: "success" | "failure" | "info";
   actor: string;

@@ -16,8 +16,12 @@ import { assert } from "./assets.ts";
  *   system:live:deposit_gateway        real money arriving (bank transfer, on-chain deposit)
  *   system:live:withdrawal_clearing    real money on its way out
  *   system:<book>:exchange:<venue>     the omnibus account at a venue (binance live, simulated paper)
- *   system:<book>:fee_revenue          trading and withdrawal fees
+ *   system:<book>:fee_revenue          trading fees at the list rate, and withdrawal fees
+ *   system:<book>:fee_discounts        contra-revenue: the part of a list fee a discount (plan,
+ *                                      referral) waived; fee_revenue + fee_discounts is what
+ *                                      traders actually paid
  *   system:<book>:referral_expense     referral rewards paid out
+ *   system:live:plan_revenue           bot plan subscriptions
  */
 
 export const BOOKS = ["live", "paper"] as const;
@@ -40,7 +44,9 @@ const SYSTEM_ACCOUNT_NAMES = [
   "deposit_gateway",
   "withdrawal_clearing",
   "fee_revenue",
+  "fee_discounts",
   "referral_expense",
+  "plan_revenue",
 ] as const;
 
 /** Identifiers embedded in account names: no separator, bounded, printable. */
@@ -80,10 +86,15 @@ export const systemAccounts = {
     assert(isBook(book), `unknown book ${String(book)}`);
     return `system:${book}:fee_revenue`;
   },
+  feeDiscounts(book: Book): string {
+    assert(isBook(book), `unknown book ${String(book)}`);
+    return `system:${book}:fee_discounts`;
+  },
   referralExpense(book: Book): string {
     assert(isBook(book), `unknown book ${String(book)}`);
     return `system:${book}:referral_expense`;
   },
+  planRevenue: "system:live:plan_revenue",
 } as const;
 
 export function parseAccount(account: string): ParsedAccount | undefined {
@@ -107,7 +118,10 @@ export function parseAccount(account: string): ParsedAccount | undefined {
       (SYSTEM_ACCOUNT_NAMES as readonly string[]).includes(second ?? "")
     ) {
       if (second === "faucet" && first !== "paper") return undefined;
-      if ((second === "deposit_gateway" || second === "withdrawal_clearing") && first !== "live")
+      if (
+        (second === "deposit_gateway" || second === "withdrawal_clearing" || second === "plan_revenue") &&
+        first !== "live"
+      )
         return undefined;
       return { owner: "system", book: first, name: second ?? "" };
     }

@@ -17,6 +17,8 @@ import type {
   OrderHoldCommand,
   OrderReleaseCommand,
   PaperDepositCommand,
+  PlanChargeCommand,
+  ReferralRewardCommand,
   WithdrawalHoldCommand,
   WithdrawalReleaseCommand,
   WithdrawalSettleCommand,
@@ -48,6 +50,8 @@ export interface UserLedgerClient {
   withdrawalRelease(input: WithoutUser<Input<WithdrawalReleaseCommand>>): Promise<LedgerReceipt>;
   botAllocate(input: WithoutUser<Input<BotAllocateCommand>>): Promise<LedgerReceipt>;
   botReturn(input: WithoutUser<Input<BotReturnCommand>>): Promise<LedgerReceipt>;
+  planCharge(input: WithoutUser<Input<PlanChargeCommand>>): Promise<LedgerReceipt>;
+  referralReward(input: WithoutUser<Input<ReferralRewardCommand>>): Promise<LedgerReceipt>;
   wallets(): Promise<WalletView[]>;
   entries(query: EntryQuery): Promise<{ entries: EntryView[]; nextBeforeSequence: number | null }>;
   botBalances(book: Book, botId: string): Promise<Partial<Record<AssetCode, bigint>>>;
@@ -99,6 +103,9 @@ export function userLedger(
       move("withdrawal_release", (ledger) => ledger.withdrawalRelease({ ...input, userId })),
     botAllocate: (input) => move("bot_allocate", (ledger) => ledger.botAllocate({ ...input, userId })),
     botReturn: (input) => move("bot_return", (ledger) => ledger.botReturn({ ...input, userId })),
+    planCharge: (input) => move("plan_charge", (ledger) => ledger.planCharge({ ...input, userId })),
+    referralReward: (input) =>
+      move("referral_reward", (ledger) => ledger.referralReward({ ...input, userId })),
     wallets: () => call((ledger) => ledger.wallets(userId)),
     entries: (query) => call((ledger) => ledger.entries(userId, query)),
     botBalances: (book, botId) => call((ledger) => ledger.botBalances(userId, book, botId)),

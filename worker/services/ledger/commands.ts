@@ -53,8 +53,13 @@ export interface FillCommand extends Base {
   spentMinor: bigint;
   /** Received from the venue into the hold's source account (available or the bot's). */
   received: { asset: AssetCode; amountMinor: bigint };
-  /** Charged in the held asset (taken from the hold) or in the received asset (kept from it). */
-  fee?: { asset: AssetCode; amountMinor: bigint } | null | undefined;
+  /**
+   * Charged in the held asset (taken from the hold) or in the received asset (kept from it).
+   * `discountMinor` is the part of the list-rate fee a discount waived: the fee revenue account
+   * is credited the list fee and the fee discounts account debited the waived part, so the
+   * entry itself shows the list fee, the discount and what the trader paid.
+   */
+  fee?: { asset: AssetCode; amountMinor: bigint; discountMinor?: bigint | undefined } | null | undefined;
   /** The trade id. */
   reference: string;
 }
@@ -96,6 +101,25 @@ export interface BotReturnCommand extends Base {
   amountMinor: bigint;
 }
 
+/** A bot plan's charge for one period, from the live GBP wallet. */
+export interface PlanChargeCommand extends Base {
+  kind: "plan_charge";
+  asset: AssetCode;
+  amountMinor: bigint;
+  /** The period charged, e.g. "plan:pro:<period start ms>". */
+  reference: string;
+}
+
+/** A referrer's share of a referee's fee, paid from the referral expense account. */
+export interface ReferralRewardCommand extends Base {
+  kind: "referral_reward";
+  book: Book;
+  asset: AssetCode;
+  amountMinor: bigint;
+  /** The referee's trade whose fee earned it. */
+  reference: string;
+}
+
 export type LedgerCommand =
   | PaperDepositCommand
   | OpsDepositCommand
@@ -106,7 +130,9 @@ export type LedgerCommand =
   | WithdrawalSettleCommand
   | WithdrawalReleaseCommand
   | BotAllocateCommand
-  | BotReturnCommand;
+  | BotReturnCommand
+  | PlanChargeCommand
+  | ReferralRewardCommand;
 
 export type EntryType = LedgerCommand["kind"];
 
@@ -122,6 +148,8 @@ export const ENTRY_TYPE_BOOKS: Readonly<Record<EntryType, readonly Book[]>> = {
   withdrawal_release: ["live"],
   bot_allocate: ["live", "paper"],
   bot_return: ["live", "paper"],
+  plan_charge: ["live"],
+  referral_reward: ["live", "paper"],
 };
 
 export const ENTRY_TYPES = Object.keys(ENTRY_TYPE_BOOKS) as EntryType[];
@@ -246,6 +274,9 @@ export function commandProblems(command: LedgerCommand): Record<string, string> 
       if (command.fee) {
         asset("fee.asset", command.fee.asset);
         amount("fee.amountMinor", command.fee.asset, command.fee.amountMinor, true);
+        if (command.fee.discountMinor !== undefined) {
+          amount("fee.discountMinor", command.fee.asset, command.fee.discountMinor, true);
+        }
       }
       reference("reference", command.reference, true);
       break;
@@ -255,6 +286,17 @@ export function commandProblems(command: LedgerCommand): Record<string, string> 
       identifier("botId", command.botId);
       asset("asset", command.asset);
       amount("amountMinor", command.asset, command.amountMinor);
+      break;
+    case "plan_charge":
+      asset("asset", command.asset);
+      amount("amountMinor", command.asset, command.amountMinor);
+      reference("reference", command.reference, true);
+      break;
+    case "referral_reward":
+      book(command.book);
+      asset("asset", command.asset);
+      amount("amountMinor", command.asset, command.amountMinor);
+      reference("reference", command.reference, true);
       break;
     default:
       problems.kind = "is not a ledger movement";

@@ -1,6 +1,7 @@
 import type { Logger } from "../../logger.ts";
 import { isSequenceConflict } from "../audit/append.ts";
-import { assert, LedgerInvariantError } from "./assets.ts";
+import { constantGbpValuations, type GbpValuationProvider, referenceGbpValuation } from "../valuation/gbp.ts";
+import { type AssetCode, assert, LedgerInvariantError } from "./assets.ts";
 import {
   commandProblems,
   failure,
@@ -55,8 +56,19 @@ const AUDIT_RACE_JITTER_MS = 8;
 interface EngineOptions {
   database: LedgerDatabase;
   config: LedgerConfig;
+  /**
+   * GBP prices for the paper-deposit cap. The Durable Object passes the market's
+   * (`gbpValuationProvider`); the default, the fixed last-resort table, is for engines run
+   * outside a Worker (unit tests, tools).
+   */
+  valuations?: GbpValuationProvider | undefined;
   logger?: Logger | undefined;
   now?: () => number;
+}
+
+interface PaperDay {
+  dayStartMs: number;
+  byAssetMinor: ReadonlyMap<AssetCode, bigint>;
 }
 
 interface Pending {
@@ -73,23 +85,26 @@ export class UserLedgerEngine {
   /** Replaceable so fault-injection tests can wrap it; nothing else swaps it. */
   database: LedgerDatabase;
   readonly #config: LedgerConfig;
+  readonly #valuations: GbpValuationProvider;
   readonly logger: Logger | undefined;
   readonly #now: () => number;
   readonly #queue: Pending[] = [];
   #pumping = false;
   /**
-   * Paper deposited today (GBP-equivalent), per user: an exact counter held by the one writer.
-   * Summing the day's deposits costs a scan of them, which grows all day long and would stall
-   * the database for a busy user; so the sum is read from libSQL once per instance and day,
-   * then kept up to date after each committed batch, and dropped after any failed write (whose
-   * outcome may be unknown) so the next group reads it again. Balances are still read for
-   * every group: the counter only gates the faucet.
+   * Paper deposited today (per asset, minor units), per user: an exact counter held by the one
+   * writer. Summing the day's deposits costs a scan of them, which grows all day long and would
+   * stall the database for a busy user; so the sum is read from libSQL once per instance and
+   * day, then kept up to date after each committed batch, and dropped after any failed write
+   * (whose outcome may be unknown) so the next group reads it again. Balances are still read for
+   * every group: the counter only gates the faucet. It holds amounts, not pounds: each group
+   * values them at its own price snapshot.
    */
-  readonly #paperToday = new Map<string, { dayStartMs: number; gbpMinor: bigint }>();
+  readonly #paperToday = new Map<string, PaperDay>();
 
   constructor(options: EngineOptions) {
     this.database = options.database;
     this.#config = options.config;
+    this.#valuations = options.valuations ?? constantGbpValuations(referenceGbpValuation());
     this.logger = options.logger;
     this.#now = options.now ?? Date.now;
   }
@@ -273,17 +288,21 @@ export class UserLedgerEngine {
     const dayStartMs = utcDayStartMs(nowMs);
     const hasPaperDeposit = group.some((pending) => pending.command.kind === "paper_deposit");
     const cachedDay = this.#paperToday.get(userId);
-    const knownDayTotal = cachedDay?.dayStartMs === dayStartMs ? cachedDay.gbpMinor : null;
+    const knownDayTotal = cachedDay?.dayStartMs === dayStartMs ? cachedDay.byAssetMinor : null;
     // Forget the counter until this group has committed: a failed write leaves it unknown.
     this.#paperToday.delete(userId);
-    const loaded = await loadState(this.database, {
-      userId,
-      entryIds: [...new Set(group.map((pending) => pending.entryId))],
-      holdIds: [...holdIds],
-      paperDaySinceMs: hasPaperDeposit && knownDayTotal === null ? dayStartMs : null,
-      needsAuditHead: group.some((pending) => pending.command.kind === "ops_deposit"),
-    });
-    if (knownDayTotal !== null) loaded.state.paperDepositedTodayGbpMinor = knownDayTotal;
+    // Prices only for a group that meets the cap; the snapshot never rejects (stale-price rule).
+    const [loaded, valuation] = await Promise.all([
+      loadState(this.database, {
+        userId,
+        entryIds: [...new Set(group.map((pending) => pending.entryId))],
+        holdIds: [...holdIds],
+        paperDaySinceMs: hasPaperDeposit && knownDayTotal === null ? dayStartMs : null,
+        needsAuditHead: group.some((pending) => pending.command.kind === "ops_deposit"),
+      }),
+      hasPaperDeposit ? this.#valuations.snapshot() : null,
+    ]);
+    if (knownDayTotal !== null) loaded.state.paperDepositedTodayMinor = knownDayTotal;
     const readMs = round(performance.now() - readStartedMs);
     const answers = new Map<Pending, LedgerOutcome<LedgerReceipt>>();
     const planned = new Map<string, Movement>();
@@ -300,6 +319,7 @@ export class UserLedgerEngine {
         requestHash: pending.requestHash,
         nowMs,
         paperDepositDailyCapGbpMinor: this.#config.paperDepositDailyCapGbpMinor,
+        valuation,
       });
       if (!outcome.ok) {
         answers.set(pending, outcome);
@@ -316,7 +336,7 @@ export class UserLedgerEngine {
     }
     const writeMs = round(performance.now() - writeStartedMs);
     if (hasPaperDeposit || knownDayTotal !== null) {
-      this.#paperToday.set(userId, { dayStartMs, gbpMinor: state.paperDepositedTodayGbpMinor });
+      this.#paperToday.set(userId, { dayStartMs, byAssetMinor: state.paperDepositedTodayMinor });
     }
     return { answers, timing: { readMs, writeMs, groupSize: movements.length } };
   }

@@ -1,3 +1,4 @@
+import type { GbpValuation } from "../valuation/gbp.ts";
 import { BOOKS, type Book, parseAccount, systemAccounts, userAccount, VENUES } from "./accounts.ts";
 import { formatAmount } from "./amount.ts";
 import { ASSET_CODES, type AssetCode, assert } from "./assets.ts";
@@ -10,7 +11,6 @@ import {
   type OpsDepositCommand,
 } from "./commands.ts";
 import { applyPostings, assertValidPostings, balanceKey, overdrafts, type Posting } from "./postings.ts";
-import { gbpEquivalentMinor } from "./reference-prices.ts";
 
 /**
  * The planner: given one command and the user's current state, decide — without any I/O —
@@ -39,8 +39,12 @@ export interface LedgerState {
   balances: Map<string, bigint>;
   /** The holds the commands being planned refer to (absent = does not exist). */
   holds: Map<string, HoldState>;
-  /** Paper deposits taken today (UTC), GBP-equivalent pence. */
-  paperDepositedTodayGbpMinor: bigint;
+  /**
+   * Paper deposits taken today (UTC), per asset in minor units. Amounts, not pounds: the cap
+   * values them at the plan's prices (PlanContext.valuation), so it reads the same whether the
+   * day's total was kept in memory or summed again from the records after a restart.
+   */
+  paperDepositedTodayMinor: ReadonlyMap<AssetCode, bigint>;
 }
 
 export interface WalletView {
@@ -102,12 +106,34 @@ export interface PlanContext {
   requestHash: string;
   nowMs: number;
   paperDepositDailyCapGbpMinor: bigint;
+  /**
+   * GBP prices for the paper-deposit cap (worker/services/valuation/gbp.ts): the engine takes one
+   * snapshot per group that holds a paper deposit, and passes null otherwise.
+   */
+  valuation: GbpValuation | null;
 }
 
 type PlanOutcome = { ok: true; movement: Movement } | { ok: false; error: LedgerFailure };
 
 export function emptyState(userId: string): LedgerState {
-  return { userId, balances: new Map(), holds: new Map(), paperDepositedTodayGbpMinor: 0n };
+  return { userId, balances: new Map(), holds: new Map(), paperDepositedTodayMinor: new Map() };
+}
+
+/** The day's paper deposits in GBP-equivalent pence: each asset's total valued (rounded up), summed. */
+function paperGbpMinor(byAsset: ReadonlyMap<AssetCode, bigint>, valuation: GbpValuation): bigint {
+  let total = 0n;
+  for (const [asset, amountMinor] of byAsset) total += valuation.valueMinor(asset, amountMinor);
+  return total;
+}
+
+function withAdded(
+  byAsset: ReadonlyMap<AssetCode, bigint>,
+  asset: AssetCode,
+  amountMinor: bigint,
+): ReadonlyMap<AssetCode, bigint> {
+  const next = new Map(byAsset);
+  next.set(asset, (next.get(asset) ?? 0n) + amountMinor);
+  return next;
 }
 
 export function utcDayStartMs(nowMs: number): number {
@@ -200,10 +226,13 @@ function draftFor(
   const user = state.userId;
   switch (command.kind) {
     case "paper_deposit": {
-      const added = gbpEquivalentMinor(command.asset, command.amountMinor);
+      assert(context.valuation !== null, "paper deposit planned without a GBP valuation");
       const cap = context.paperDepositDailyCapGbpMinor;
-      if (state.paperDepositedTodayGbpMinor + added > cap) {
-        const left = cap > state.paperDepositedTodayGbpMinor ? cap - state.paperDepositedTodayGbpMinor : 0n;
+      const today = state.paperDepositedTodayMinor;
+      const before = paperGbpMinor(today, context.valuation);
+      const after = paperGbpMinor(withAdded(today, command.asset, command.amountMinor), context.valuation);
+      if (after > cap) {
+        const left = cap > before ? cap - before : 0n;
         return failure(
           403,
           "paper_deposit_limit_exceeded",
@@ -345,7 +374,8 @@ function draftFor(
           "received.asset": "must differ from the held asset",
         });
       }
-      const fee = command.fee && command.fee.amountMinor > 0n ? command.fee : null;
+      const discountMinor = command.fee?.discountMinor ?? 0n;
+      const fee = command.fee && (command.fee.amountMinor > 0n || discountMinor > 0n) ? command.fee : null;
       if (fee && fee.asset !== hold.asset && fee.asset !== received.asset) {
         return failure(400, "invalid_request", "The fee must be in the spent or the received asset.", {
           "fee.asset": "must be the held or the received asset",
@@ -383,7 +413,13 @@ function draftFor(
         postings.push({
           account: systemAccounts.feeRevenue(hold.book),
           asset: fee.asset,
-          amountMinor: fee.amountMinor,
+          amountMinor: fee.amountMinor + discountMinor,
+        });
+      if (fee && discountMinor > 0n)
+        postings.push({
+          account: systemAccounts.feeDiscounts(hold.book),
+          asset: fee.asset,
+          amountMinor: -discountMinor,
         });
       return {
         book: hold.book,
@@ -410,6 +446,39 @@ function draftFor(
         { account: to, asset: command.asset, amountMinor: command.amountMinor },
       ]);
     }
+    case "plan_charge": {
+      const available = userAccount(user, "live", "available");
+      if (balanceOf(state, available, command.asset) < command.amountMinor) {
+        return failure(
+          409,
+          "insufficient_funds",
+          `Not enough ${command.asset} available in the live book for this plan.`,
+        );
+      }
+      return {
+        ...simple("live", [
+          { account: available, asset: command.asset, amountMinor: -command.amountMinor },
+          { account: systemAccounts.planRevenue, asset: command.asset, amountMinor: command.amountMinor },
+        ]),
+        reference: command.reference,
+      };
+    }
+    case "referral_reward":
+      return {
+        ...simple(command.book, [
+          {
+            account: systemAccounts.referralExpense(command.book),
+            asset: command.asset,
+            amountMinor: -command.amountMinor,
+          },
+          {
+            account: userAccount(user, command.book, "available"),
+            asset: command.asset,
+            amountMinor: command.amountMinor,
+          },
+        ]),
+        reference: command.reference,
+      };
     default: {
       const unknown: never = command;
       return failure(
@@ -506,11 +575,11 @@ function applyMovementTo(
     );
     holds.set(hold.id, { ...hold, remainingMinor, status: draft.holdConsume.statusAfter });
   }
-  let paperDepositedTodayGbpMinor = state.paperDepositedTodayGbpMinor;
+  let paperDepositedTodayMinor = state.paperDepositedTodayMinor;
   if (type === "paper_deposit") {
     for (const posting of userPostings) {
-      paperDepositedTodayGbpMinor += gbpEquivalentMinor(posting.asset, posting.amountMinor);
+      paperDepositedTodayMinor = withAdded(paperDepositedTodayMinor, posting.asset, posting.amountMinor);
     }
   }
-  return { userId: state.userId, balances, holds, paperDepositedTodayGbpMinor };
+  return { userId: state.userId, balances, holds, paperDepositedTodayMinor };
 }

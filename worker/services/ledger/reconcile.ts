@@ -50,6 +50,8 @@ export const FLOW_CHECKS = [
   "finished_flows_released",
   "bot_allocations_owned",
   "no_stuck_steps",
+  "referral_rewards_paid",
+  "plan_charges_recorded",
 ] as const;
 
 export function isFlowCheck(name: string): boolean {
@@ -227,6 +229,39 @@ const QUERIES = {
     )
     .join(" UNION ALL ")})
     ORDER BY is_halted DESC, updated_at_ms LIMIT ${OFFENDERS_SHOWN}`,
+  // Referral rewards (worker/services/monetisation/referrals.ts): what the expense account paid
+  // equals what the reward rows say was paid, each paid row has its entry in its referrer's
+  // ledger, and nothing waits unpaid past the cut-off (`?`).
+  rewardsVsExpense: `WITH paid AS (SELECT book, asset, ${splitSum("reward", "total")} FROM referral_rewards
+                                   WHERE status = 'paid' GROUP BY book, asset),
+                          expense AS (SELECT book, asset, balance FROM ledger_balances
+                                      WHERE account = 'system:' || book || ':referral_expense')
+                     SELECT p.book, p.asset, p.total_high, p.total_low, COALESCE(x.balance, 0) AS balance FROM paid p
+                     LEFT JOIN expense x ON x.book = p.book AND x.asset = p.asset
+                     WHERE COALESCE(x.balance, 0) != -(p.total_high * ${SPLIT} + p.total_low)
+                     UNION ALL
+                     SELECT x.book, x.asset, 0, 0, x.balance FROM expense x
+                     WHERE x.balance != 0 AND NOT EXISTS (SELECT 1 FROM paid p WHERE p.book = x.book AND p.asset = x.asset)
+                     LIMIT ${OFFENDERS_SHOWN}`,
+  rewardEntries: `SELECT r.id, r.referrer_id, r.entry_id FROM referral_rewards r
+                  LEFT JOIN ledger_entries e ON e.id = r.entry_id
+                  WHERE r.status = 'paid' AND (e.id IS NULL OR e.type != 'referral_reward' OR e.user_id != r.referrer_id
+                        OR e.book != r.book OR e.reference != r.id)
+                  LIMIT ${OFFENDERS_SHOWN}`,
+  rewardCounts: `SELECT COUNT(*) AS rewards, COALESCE(SUM(status = 'pending'), 0) AS pending FROM referral_rewards`,
+  stuckRewards: `SELECT id, referee_id, referrer_id, attempts, created_at_ms FROM referral_rewards
+                 WHERE status = 'pending' AND created_at_ms < ? ORDER BY created_at_ms LIMIT ${OFFENDERS_SHOWN}`,
+  // Bot plans: plan revenue equals the charges the plan changes record, each with its entry.
+  planVsRevenue: `SELECT c.*, (SELECT COALESCE(SUM(balance), 0) FROM ledger_balances
+                                 WHERE account = 'system:live:plan_revenue' AND asset = 'GBP') AS revenue
+                  FROM (SELECT ${splitSum("amount", "charged")}, COUNT(*) AS charges FROM plan_changes
+                        WHERE status = 'done' AND amount > 0) c`,
+  planEntries: `SELECT c.id, c.user_id, c.entry_id FROM plan_changes c LEFT JOIN ledger_entries e ON e.id = c.entry_id
+                WHERE c.status = 'done' AND c.amount > 0
+                  AND (e.id IS NULL OR e.type != 'plan_charge' OR e.user_id != c.user_id)
+                LIMIT ${OFFENDERS_SHOWN}`,
+  stuckPlanChanges: `SELECT id, user_id, kind, updated_at_ms FROM plan_changes
+                     WHERE status = 'pending' AND updated_at_ms < ? ORDER BY updated_at_ms LIMIT ${OFFENDERS_SHOWN}`,
   triggers: `SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (${APPEND_ONLY_TRIGGERS.map((name) => `'${name}'`).join(", ")})`,
 } as const;
 
@@ -259,7 +294,8 @@ interface ReconcileOptions {
  * omnibus account), so per asset:
  *
  *   expected = users' live balances (available + locked + bot allocations)
- *            + the platform's own live balances (fee revenue, referral expense)
+ *            + the platform's own live balances (fee revenue and discounts, referral expense,
+ *              plan revenue)
  *            - the exchange commissions the platform paid (orders.venue_commission)
  *   exchange - expected  >= -dust                       ok (listed as dust when within +-dust)
  *                        >  dust                        ok, listed as surplus: money at the
@@ -298,13 +334,18 @@ function venueAssets(): AssetCode[] {
 }
 
 function exchangeQueries(venue: Venue): InStatement[] {
-  const own = [systemAccounts.feeRevenue("live"), systemAccounts.referralExpense("live")];
+  const own = [
+    systemAccounts.feeRevenue("live"),
+    systemAccounts.feeDiscounts("live"),
+    systemAccounts.referralExpense("live"),
+    systemAccounts.planRevenue,
+  ];
   return [
     `SELECT asset, ${splitSum("balance", "total")} FROM ledger_balances
      WHERE book = 'live' AND account LIKE 'user:%' GROUP BY asset`,
     {
       sql: `SELECT asset, ${splitSum("balance", "total")} FROM ledger_balances
-            WHERE account IN (?, ?) GROUP BY asset`,
+            WHERE account IN (${own.map(() => "?").join(", ")}) GROUP BY asset`,
       args: own,
     },
     {
@@ -385,11 +426,14 @@ export async function reconcileLedger(
   const stuckAfterMs = options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   const stuckBeforeMs = BigInt(nowMs - stuckAfterMs);
   const names = Object.keys(QUERIES) as QueryName[];
-  const statements: InStatement[] = names.map((name) =>
-    name === "stuckSteps"
-      ? { sql: QUERIES[name], args: [...OWNER_KINDS, ...STEP_ONLY_FLOWS].map(() => stuckBeforeMs) }
-      : QUERIES[name],
-  );
+  const statements: InStatement[] = names.map((name) => {
+    if (name === "stuckSteps") {
+      return { sql: QUERIES[name], args: [...OWNER_KINDS, ...STEP_ONLY_FLOWS].map(() => stuckBeforeMs) };
+    }
+    if (name === "stuckRewards" || name === "stuckPlanChanges")
+      return { sql: QUERIES[name], args: [stuckBeforeMs] };
+    return QUERIES[name];
+  });
   // The exchange check's sums come from the same snapshot as every other check.
   const exchangeInput = options.exchangeBalances;
   if (exchangeInput) statements.push(...exchangeQueries(exchangeInput.venue));
@@ -538,6 +582,46 @@ export async function reconcileLedger(
       return `${flow}: step ${step} pending for ${ageSeconds} s`;
     }),
     `${pendingSteps} steps in flight, none older than ${stuckAfterMs / 1000} s; nothing halted`,
+  );
+
+  const rewardCounts = rows("rewardCounts")[0] ?? {};
+  add(
+    "referral_rewards_paid",
+    [
+      ...rows("rewardsVsExpense").map(
+        (row) =>
+          `${row.book} ${row.asset}: referral expense is ${toBigInt(row.balance)} but paid rewards total ${row.total_high === null ? 0n : joinSplit(row, "total")}`,
+      ),
+      ...rows("rewardEntries").map(
+        (row) => `reward ${row.id} is marked paid to ${row.referrer_id} without its entry (${row.entry_id})`,
+      ),
+      ...rows("stuckRewards").map(
+        (row) =>
+          `reward ${row.id} to ${row.referrer_id} unpaid for ${(BigInt(nowMs) - toBigInt(row.created_at_ms)) / 1_000n} s (${row.attempts} attempts)`,
+      ),
+    ],
+    `${Number(rewardCounts.rewards ?? 0)} referral rewards (${Number(rewardCounts.pending ?? 0)} being paid): the referral expense accounts paid exactly the paid ones, each with its entry`,
+  );
+  const plans = rows("planVsRevenue")[0] ?? {};
+  const charged =
+    plans.charged_high === null || plans.charged_high === undefined ? 0n : joinSplit(plans, "charged");
+  add(
+    "plan_charges_recorded",
+    [
+      ...(toBigInt(plans.revenue ?? 0) !== charged
+        ? [
+            `plan revenue is ${toBigInt(plans.revenue ?? 0)} GBP minor units but plan changes charged ${charged}`,
+          ]
+        : []),
+      ...rows("planEntries").map(
+        (row) => `plan change ${row.user_id}/${row.id} is done without its charge entry (${row.entry_id})`,
+      ),
+      ...rows("stuckPlanChanges").map(
+        (row) =>
+          `plan ${row.kind} ${row.user_id}/${row.id} in flight for ${(BigInt(nowMs) - toBigInt(row.updated_at_ms)) / 1_000n} s`,
+      ),
+    ],
+    `${Number(plans.charges ?? 0)} plan charges, together equal to the plan revenue account; none in flight past the cut-off`,
   );
 
   if (exchangeInput) {

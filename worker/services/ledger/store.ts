@@ -16,7 +16,6 @@ import {
   type WalletView,
 } from "./movements.ts";
 import { balanceKey, netDeltas, type Posting } from "./postings.ts";
-import { gbpEquivalentMinor } from "./reference-prices.ts";
 
 /**
  * The ledger's SQL: one read batch to load what a group of commands needs, one write batch to
@@ -114,11 +113,13 @@ export async function loadState(database: LedgerDatabase, request: LoadRequest):
     }
   }
   if (request.paperDaySinceMs !== null) {
+    const today = new Map<AssetCode, bigint>();
     for (const row of results[paperAt]?.rows ?? []) {
       const asset = String(row.asset);
       assert(isAssetCode(asset), `paper deposit in unknown asset ${asset}`);
-      state.paperDepositedTodayGbpMinor += gbpEquivalentMinor(asset, toBigInt(row.total));
+      today.set(asset, toBigInt(row.total));
     }
+    state.paperDepositedTodayMinor = today;
   }
   let auditHead: ChainHead | null = null;
   if (request.needsAuditHead) {

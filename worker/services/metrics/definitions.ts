@@ -59,6 +59,10 @@ export const METRICS = {
   },
   chx_exchange_errors_total: { type: "counter", help: "Failed exchange calls, by venue and reason." },
   chx_exchange_weight_used: { type: "gauge", help: "Last request weight an exchange reported as used." },
+  chx_valuation_fallbacks_total: {
+    type: "counter",
+    help: "GBP valuation snapshots that priced an asset without a fresh market price, by asset and price (last_good, reference).",
+  },
   chx_active_sessions: { type: "gauge", help: "Sessions neither revoked nor expired." },
   chx_database_up: { type: "gauge", help: "1 when the database answered the scrape's round trip." },
   chx_errors_total: { type: "counter", help: "Unhandled errors, by where they happened." },

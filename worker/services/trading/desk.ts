@@ -15,6 +15,9 @@ import { ASSETS, type AssetCode } from "../ledger/assets.ts";
 import type { UserLedgerClient } from "../ledger/client.ts";
 import { requestHashOf } from "../ledger/idempotency.ts";
 import { MARKETS } from "../markets/symbols.ts";
+import { feeDiscountsFor } from "../monetisation/discounts.ts";
+import { payDueRewards, type RewardsDue, referrerOf, rewardInsert } from "../monetisation/referrals.ts";
+import type { GbpValuationProvider } from "../valuation/gbp.ts";
 import { accrue, consumedFromHold, NO_PROGRESS, type Progress } from "./execution.ts";
 import { type FeeSchedule, feeScheduleFor, ratesOf, spendableAfterFees } from "./fees.ts";
 import {
@@ -86,6 +89,8 @@ interface DeskDependencies {
   ledger: UserLedgerClient;
   /** The venue for a mode; throws (live_unavailable) for a mode that cannot trade. */
   venueFor: (mode: OrderRecord["mode"]) => ExecutionVenue;
+  /** GBP prices for the 30-day volume that picks the fee tier (market, stale-price rule). */
+  valuations: GbpValuationProvider;
   now: () => number;
   newId: () => string;
   logger?: Logger | undefined;
@@ -96,6 +101,8 @@ interface DeskDependencies {
    * settles it, before the step is committed: a crash repeats it (same `requestId`), never loses it.
    */
   audit?: ((entry: LiveOrderAudit & { orderId: string; userId: string }) => Promise<void>) | undefined;
+  /** Pays referral rewards into the referrer's ledger (monetisation/referrals.ts). */
+  rewards?: { ledgerOf: (userId: string) => UserLedgerClient } | undefined;
 }
 
 /** What an exchange did with a LIVE order, for the audit log. */
@@ -126,7 +133,7 @@ interface SettlementPlan {
     number: number;
     spentMinor: bigint;
     received: { asset: AssetCode; amountMinor: bigint };
-    fee: { asset: AssetCode; amountMinor: bigint };
+    fee: { asset: AssetCode; amountMinor: bigint; discountMinor?: bigint };
   } | null;
   release: boolean;
   trades: Omit<NewTradeRow, "ledgerEntryId">[];
@@ -225,6 +232,7 @@ export class OrderDesk {
         holdAmountMinor: 0n,
         makerRate: rates.maker.text,
         takerRate: rates.taker.text,
+        feeDiscountRate: rates.discount.text,
         feeAsset: market.quote,
         status: "open",
         reason: null,
@@ -377,6 +385,10 @@ export class OrderDesk {
         });
       }
     }
+    if (this.deps.rewards && (await this.#referred())) {
+      const due = await this.payRewards();
+      if (due?.nextRetryAtMs != null) wakeAt(due.nextRetryAtMs);
+    }
     return result;
   }
 
@@ -415,8 +427,9 @@ export class OrderDesk {
   async feeSchedule(): Promise<FeeSchedule> {
     const nowMs = this.deps.now();
     if (this.#schedule && nowMs - this.#schedule.atMs < SCHEDULE_TTL_MS) return this.#schedule.value;
-    const volume = await liveVolume30dGbpMinor(this.deps.db, this.userId, nowMs);
-    const value = feeScheduleFor({ id: this.userId }, volume);
+    const valuation = await this.deps.valuations.snapshot();
+    const volume = await liveVolume30dGbpMinor(this.deps.db, this.userId, nowMs, valuation);
+    const value = feeScheduleFor(volume, await feeDiscountsFor(this.deps.db, this.userId, nowMs));
     this.#schedule = { value, atMs: nowMs };
     return value;
   }
@@ -708,15 +721,63 @@ export class OrderDesk {
       await this.deps.audit({ ...plan.audit, orderId: record.id, userId: record.userId });
     }
     const after: OrderRecord = { ...plan.after, pending: null, attempts: 0, retryAtMs: null };
+    // The referrer's share of the fee is recorded with the fill (referrals.ts), paid just after.
+    const reward =
+      plan.fill && plan.fill.fee.amountMinor > 0n && this.deps.rewards
+        ? rewardInsert(this.deps.db, {
+            id: `${record.id}.${plan.fill.number}`,
+            refereeId: record.userId,
+            orderId: record.id,
+            book: record.mode,
+            asset: plan.fill.fee.asset,
+            feeMinor: plan.fill.fee.amountMinor,
+            nowMs: this.deps.now(),
+          })
+        : null;
     await this.#timed(
       "databaseMs",
       commitOrder(
         this.deps.db,
         after,
         plan.trades.map((trade) => ({ ...trade, ledgerEntryId: entryId })),
+        reward ? [reward] : [],
       ),
     );
+    if (reward && (await this.#referred())) await this.payRewards();
     return after;
+  }
+
+  #referredBy: Promise<boolean> | null = null;
+
+  /** Whether this trader was referred (it never changes after sign-up: asked once). */
+  #referred(): Promise<boolean> {
+    this.#referredBy ??= referrerOf(this.deps.db, this.userId).then(
+      (referrer) => referrer !== null,
+      (error: unknown) => {
+        this.#referredBy = null;
+        throw error;
+      },
+    );
+    return this.#referredBy;
+  }
+
+  /**
+   * Pays this trader's referrer what their fills earned and is due. Never fails the caller: an
+   * unpaid reward stays pending with a backoff and the alarm pays it (see checkResting).
+   */
+  async payRewards(): Promise<RewardsDue | null> {
+    const rewards = this.deps.rewards;
+    if (!rewards) return null;
+    try {
+      return await payDueRewards(
+        { db: this.deps.db, ledgerOf: rewards.ledgerOf, logger: this.deps.logger },
+        this.userId,
+        this.deps.now(),
+      );
+    } catch (error) {
+      this.deps.logger?.warn("referral rewards could not be read; the alarm tries again", { error });
+      return { paid: 0, pending: 1, nextRetryAtMs: this.deps.now() + retryDelayMs(1) };
+    }
   }
 
   /** The next state of an order after an execution, and exactly what the ledger must move. */
@@ -726,7 +787,7 @@ export class OrderDesk {
     const accrued = accrue(record, execution.slices, {
       side: record.side,
       baseScale,
-      rates: ratesOf(record.makerRate, record.takerRate),
+      rates: ratesOf(record.makerRate, record.takerRate, record.feeDiscountRate),
     });
     const progress: Progress = accrued.progress;
     const nowMs = this.deps.now();
@@ -760,7 +821,14 @@ export class OrderDesk {
     );
     let fill: SettlementPlan["fill"] = null;
     if (filledSomething) {
-      const { quantityMinor, quoteMinor, feeMinor } = accrued.totals;
+      const { quantityMinor, quoteMinor, feeMinor, feeDiscountMinor } = accrued.totals;
+      // The waived part of the list fee travels with the fee (the entry shows both); omitted
+      // when nothing was waived, so undiscounted fills keep their request hash.
+      const fee = {
+        asset: market.quote,
+        amountMinor: feeMinor,
+        ...(feeDiscountMinor > 0n ? { discountMinor: feeDiscountMinor } : {}),
+      };
       // Every slice is at least one lot step at a tick price, or a quote-sized buy's single
       // fill: worth at least one quote minor unit. The ledger refuses a fill of nothing.
       invariant(
@@ -773,13 +841,13 @@ export class OrderDesk {
               number,
               spentMinor: quoteMinor,
               received: { asset: market.base, amountMinor: quantityMinor },
-              fee: { asset: market.quote, amountMinor: feeMinor },
+              fee,
             }
           : {
               number,
               spentMinor: quantityMinor,
               received: { asset: market.quote, amountMinor: quoteMinor },
-              fee: { asset: market.quote, amountMinor: feeMinor },
+              fee,
             };
     }
     return {
@@ -799,6 +867,7 @@ export class OrderDesk {
         quote: slice.quoteMinor,
         feeAsset: market.quote,
         fee: slice.feeMinor,
+        feeDiscount: slice.feeDiscountMinor,
         fillNumber: number,
         createdAtMs: nowMs,
       })),

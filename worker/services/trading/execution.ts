@@ -1,7 +1,7 @@
 import { divide, minBigint, pow10 } from "../markets/decimal.ts";
 import type { OrderSide } from "../markets/filters.ts";
 import type { BookLevel } from "../markets/types.ts";
-import { type FeeRates, orderFeeMinor } from "./fees.ts";
+import { type FeeRates, orderFeeBreakdown } from "./fees.ts";
 
 /**
  * The exact arithmetic of execution, with no I/O: walking a book, and turning executed slices
@@ -113,7 +113,9 @@ export interface Progress {
   quoteRemainder: bigint;
   makerQuoteMinor: bigint;
   takerQuoteMinor: bigint;
+  /** What the order paid in fees so far, and what its discount waived of the list fee. */
   feeMinor: bigint;
+  feeDiscountMinor: bigint;
 }
 
 export const NO_PROGRESS: Progress = {
@@ -123,12 +125,14 @@ export const NO_PROGRESS: Progress = {
   makerQuoteMinor: 0n,
   takerQuoteMinor: 0n,
   feeMinor: 0n,
+  feeDiscountMinor: 0n,
 };
 
 /** One executed slice with its settled share of quote and fee. */
 interface SettledSlice extends Slice {
   quoteMinor: bigint;
   feeMinor: bigint;
+  feeDiscountMinor: bigint;
 }
 
 /** What one fill moves: the sum of its slices. */
@@ -136,6 +140,7 @@ interface FillTotals {
   quantityMinor: bigint;
   quoteMinor: bigint;
   feeMinor: bigint;
+  feeDiscountMinor: bigint;
 }
 
 interface Accrued {
@@ -158,7 +163,7 @@ export function accrue(
   const unit = pow10(terms.baseScale);
   let progress = before;
   const settled: SettledSlice[] = [];
-  const totals: FillTotals = { quantityMinor: 0n, quoteMinor: 0n, feeMinor: 0n };
+  const totals: FillTotals = { quantityMinor: 0n, quoteMinor: 0n, feeMinor: 0n, feeDiscountMinor: 0n };
   for (const slice of slices) {
     if (slice.quantityMinor <= 0n || slice.priceMinor <= 0n) {
       throw new RangeError("a slice must have a positive quantity and price");
@@ -174,20 +179,23 @@ export function accrue(
     const quoteMinor = filledQuote - progress.filledQuoteMinor;
     const makerQuote = progress.makerQuoteMinor + (slice.liquidity === "maker" ? quoteMinor : 0n);
     const takerQuote = progress.takerQuoteMinor + (slice.liquidity === "taker" ? quoteMinor : 0n);
-    const fee = orderFeeMinor(terms.rates, makerQuote, takerQuote);
-    const feeMinor = fee - progress.feeMinor;
+    const fee = orderFeeBreakdown(terms.rates, makerQuote, takerQuote);
+    const feeMinor = fee.feeMinor - progress.feeMinor;
+    const feeDiscountMinor = fee.discountMinor - progress.feeDiscountMinor;
     progress = {
       filledQuantityMinor: progress.filledQuantityMinor + slice.quantityMinor,
       filledQuoteMinor: filledQuote,
       quoteRemainder: remainder,
       makerQuoteMinor: makerQuote,
       takerQuoteMinor: takerQuote,
-      feeMinor: fee,
+      feeMinor: fee.feeMinor,
+      feeDiscountMinor: fee.discountMinor,
     };
-    settled.push({ ...slice, quoteMinor, feeMinor });
+    settled.push({ ...slice, quoteMinor, feeMinor, feeDiscountMinor });
     totals.quantityMinor += slice.quantityMinor;
     totals.quoteMinor += quoteMinor;
     totals.feeMinor += feeMinor;
+    totals.feeDiscountMinor += feeDiscountMinor;
   }
   return { progress, slices: settled, totals };
 }

@@ -59,6 +59,8 @@ export interface OrderRecord extends Progress {
   holdAmountMinor: bigint;
   makerRate: string;
   takerRate: string;
+  /** Share of the list fee waived for this order ("0": none), fixed at placement. */
+  feeDiscountRate: string;
   feeAsset: AssetCode;
   status: OrderStatus;
   reason: string | null;
@@ -99,6 +101,7 @@ export function recordOfRow(row: OrderRow): OrderRecord {
     holdAmountMinor: row.holdAmount,
     makerRate: row.makerRate,
     takerRate: row.takerRate,
+    feeDiscountRate: row.feeDiscountRate,
     feeAsset: row.feeAsset as AssetCode,
     status: row.status,
     reason: row.reason,
@@ -108,6 +111,7 @@ export function recordOfRow(row: OrderRow): OrderRecord {
     makerQuoteMinor: row.makerQuote,
     takerQuoteMinor: row.takerQuote,
     feeMinor: row.fee,
+    feeDiscountMinor: row.feeDiscount,
     fillCount: row.fillCount,
     checkedUntilMs: row.checkedUntilMs,
     pending: row.pending,
@@ -143,6 +147,7 @@ export function rowOfRecord(record: OrderRecord): OrderRow {
     holdAmount: record.holdAmountMinor,
     makerRate: record.makerRate,
     takerRate: record.takerRate,
+    feeDiscountRate: record.feeDiscountRate,
     feeAsset: record.feeAsset,
     status: record.status,
     reason: record.reason,
@@ -152,6 +157,7 @@ export function rowOfRecord(record: OrderRecord): OrderRow {
     makerQuote: record.makerQuoteMinor,
     takerQuote: record.takerQuoteMinor,
     fee: record.feeMinor,
+    feeDiscount: record.feeDiscountMinor,
     fillCount: record.fillCount,
     checkedUntilMs: record.checkedUntilMs,
     pending: record.pending,

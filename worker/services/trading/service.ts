@@ -6,8 +6,10 @@ import { isExchangeConfigured } from "../exchange/index.ts";
 import { assertOrderFilters } from "../markets/filters.ts";
 import { marketSource } from "../markets/index.ts";
 import { isMarketSymbol, requireMarket } from "../markets/symbols.ts";
+import { feeDiscountsFor } from "../monetisation/discounts.ts";
 import { unwrap, userOrdersClient } from "../objects/user-orders.ts";
 import { orderCursor, tradeCursor } from "../paging/cursor.ts";
+import { gbpValuationProvider } from "../valuation/gbp.ts";
 import { type FeeSchedule, feeScheduleFor } from "./fees.ts";
 import { type OrderRequest, type OrderView, orderView, type TradeView, tradeView } from "./model.ts";
 import { staleError } from "./paper-venue.ts";
@@ -173,8 +175,17 @@ export async function listTrades(
 }
 
 /** The user's fee schedule now: the same function the order desk charges by. */
-export async function feeScheduleOf(services: Pick<Services, "db">, userId: string): Promise<FeeSchedule> {
-  return feeScheduleFor({ id: userId }, await liveVolume30dGbpMinor(services.db, userId, Date.now()));
+export async function feeScheduleOf(
+  services: Pick<Services, "db" | "config">,
+  userId: string,
+): Promise<FeeSchedule> {
+  const valuation = await gbpValuationProvider(services.config).snapshot();
+  const nowMs = Date.now();
+  const [volume, discounts] = await Promise.all([
+    liveVolume30dGbpMinor(services.db, userId, nowMs, valuation),
+    feeDiscountsFor(services.db, userId, nowMs),
+  ]);
+  return feeScheduleFor(volume, discounts);
 }
 
 // ---- helpers ---------------------------------------------------------------------------------

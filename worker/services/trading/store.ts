@@ -1,9 +1,10 @@
 import { and, eq, gte, inArray, isNotNull, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../../db/client.ts";
 import { type NewTradeRow, orders, trades } from "../../../db/schema/orders.ts";
 import { type AssetCode, isAssetCode } from "../ledger/assets.ts";
-import { gbpEquivalentMinor } from "../ledger/reference-prices.ts";
 import { afterSql, type CreatedKey, keysetPage, newestFirstSql } from "../paging/cursor.ts";
+import type { GbpValuation } from "../valuation/gbp.ts";
 import { type OrderRecord, RESTING_STATUSES, recordOfRow, rowOfRecord } from "./model.ts";
 
 /**
@@ -95,6 +96,8 @@ export async function commitOrder(
   db: Database,
   record: OrderRecord,
   newTrades: NewTradeRow[],
+  /** More writes that belong to the same settlement (a referral reward), in the same batch. */
+  also: BatchItem<"sqlite">[] = [],
 ): Promise<void> {
   const { id: _id, halted: _halted, ...row } = rowOfRecord(record);
   const update = db.update(orders).set(row).where(eq(orders.id, record.id));
@@ -104,7 +107,7 @@ export async function commitOrder(
   }
   // Trade ids are deterministic: a resumed step that recorded them already inserts nothing.
   const insert = db.insert(trades).values(newTrades).onConflictDoNothing();
-  await db.batch([insert, update]);
+  await db.batch([insert, ...also, update]);
 }
 
 interface OrderPage {
@@ -169,8 +172,16 @@ function keyOf(row: { createdAtMs: number; id: string }): CreatedKey {
   return { createdAtMs: row.createdAtMs, id: row.id };
 }
 
-/** LIVE traded value of the last 30 days in GBP-equivalent pence: the fee tier's input. */
-export async function liveVolume30dGbpMinor(db: Database, userId: string, nowMs: number): Promise<bigint> {
+/**
+ * LIVE traded value of the last 30 days in GBP-equivalent pence: the fee tier's input. Each quote
+ * asset's total is valued at today's prices (`valuation`), not at each trade's.
+ */
+export async function liveVolume30dGbpMinor(
+  db: Database,
+  userId: string,
+  nowMs: number,
+  valuation: GbpValuation,
+): Promise<bigint> {
   const rows = await db
     .select({ asset: trades.quoteAsset, total: sql<string>`CAST(SUM(${trades.quote}) AS TEXT)` })
     .from(trades)
@@ -185,7 +196,7 @@ export async function liveVolume30dGbpMinor(db: Database, userId: string, nowMs:
   let total = 0n;
   for (const row of rows) {
     if (!isAssetCode(row.asset) || row.total === null) continue;
-    total += gbpEquivalentMinor(row.asset as AssetCode, BigInt(row.total));
+    total += valuation.valueMinor(row.asset as AssetCode, BigInt(row.total));
   }
   return total;
 }

@@ -20,7 +20,7 @@ import {
 import { formatAmount } from "../ledger/amount.ts";
 import type { AssetCode } from "../ledger/assets.ts";
 import type { UserLedgerClient } from "../ledger/client.ts";
-import { gbpEquivalentMinor } from "../ledger/reference-prices.ts";
+import type { GbpValuationProvider } from "../valuation/gbp.ts";
 import type { WithdrawalConfig } from "./config.ts";
 
 /**
@@ -89,6 +89,8 @@ interface WithdrawalDeskDependencies {
   client: Client;
   ledger: UserLedgerClient;
   config: WithdrawalConfig;
+  /** GBP prices for the approval threshold and the GBP velocity limits (market, stale-price rule). */
+  valuations: GbpValuationProvider;
   now: () => number;
   logger?: Logger | undefined;
   reportHalt?: HaltReporter | undefined;
@@ -129,7 +131,9 @@ export class WithdrawalDesk {
       if (existing) return this.#replay(existing, requestHash);
       await this.#assertAllowed(request, nowMs);
       const address = await this.#activeAddress(request, nowMs);
-      const gbpMinor = gbpEquivalentMinor(request.asset, request.amountMinor);
+      // Valued once, here, and recorded on the row: velocity and approval use this value ever after.
+      const valuation = await this.deps.valuations.snapshot();
+      const gbpMinor = valuation.valueMinor(request.asset, request.amountMinor);
       const requiresApproval = gbpMinor >= this.deps.config.approvalThresholdGbpMinor;
       const row: Withdrawal = {
         id,
