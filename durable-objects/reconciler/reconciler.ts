@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { createDatabaseClient } from "../../db/client.ts";
+import { createDatabase, createDatabaseClient } from "../../db/client.ts";
 import { type Bindings, getConfig } from "../../worker/env.ts";
 import { createLogger, type Logger } from "../../worker/logger.ts";
 import {
@@ -10,6 +10,7 @@ import {
 import { ASSET_CODES, type AssetCode } from "../../worker/services/ledger/assets.ts";
 import type { ExchangeBalances } from "../../worker/services/ledger/reconcile.ts";
 import { flushMetrics } from "../../worker/services/metrics/flush.ts";
+import { sweepPlans } from "../../worker/services/monetisation/plans.ts";
 import {
   type ReportTrigger,
   runAndStoreReport,
@@ -55,11 +56,37 @@ export class Reconciler extends DurableObject<Bindings> {
   override async alarm(): Promise<void> {
     const config = getConfig(this.env);
     await this.ctx.storage.setAlarm(Date.now() + config.RECONCILE_INTERVAL_MS);
+    // Plans whose period ended are renewed (or moved to free) here even if their trader never
+    // comes back; a change left in flight is carried on. Before the run, so it sees them done.
+    try {
+      await this.#sweepPlans(config);
+    } catch (error) {
+      createLogger({ level: config.LOG_LEVEL }).warn("plan renewal sweep could not run", { error });
+      await reportBackgroundError(config, error, { durableObject: "Reconciler", operation: "plans" });
+    }
     try {
       await this.#run("schedule");
     } catch (error) {
       createLogger({ level: config.LOG_LEVEL }).warn("scheduled reconciliation could not run", { error });
       await reportBackgroundError(config, error, { durableObject: "Reconciler", operation: "alarm" });
+    }
+  }
+
+  async #sweepPlans(config: ReturnType<typeof getConfig>): Promise<void> {
+    const logger = createLogger({ level: config.LOG_LEVEL }).child({ durableObject: "Reconciler" });
+    const client = createDatabaseClient({
+      url: config.TURSO_DATABASE_URL,
+      authToken: config.TURSO_AUTH_TOKEN,
+      timeoutMs: config.DATABASE_TIMEOUT_MS,
+    });
+    try {
+      const { users } = await sweepPlans(
+        { db: createDatabase(client), client, env: this.env, logger },
+        Date.now(),
+      );
+      if (users > 0) logger.info("plan renewals swept", { users });
+    } finally {
+      client.close();
     }
   }
 

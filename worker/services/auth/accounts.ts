@@ -4,6 +4,7 @@ import { users } from "../../../db/schema/users.ts";
 import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
 import type { Services } from "../context.ts";
+import { networkOf, referrerFor } from "../monetisation/signup-referral.ts";
 import { COMMON_PASSWORDS } from "./common-passwords.ts";
 import { randomToken } from "./crypto.ts";
 import { guardLoginAttempt, recordLoginFailure } from "./login-limits.ts";
@@ -79,16 +80,16 @@ export async function signUp(
       fields: { password: "must not contain your email address" },
     });
   }
-  let referredBy: string | null = null;
-  if (input.referralCode) {
-    const referrer = await services.db
-      .select({ id: users.id })
-      .from(users)
-      .where(eq(users.referralCode, input.referralCode.trim().toUpperCase()))
-      .limit(1);
-    if (!referrer[0]) throw new ApiError(400, "invalid_referral_code", "That referral code does not exist.");
-    referredBy = referrer[0].id;
-  }
+  const nowMs = Date.now();
+  const referral = input.referralCode?.trim()
+    ? await referrerFor(services.db, {
+        code: input.referralCode,
+        email: input.email,
+        ipAddress: audit.ipAddress,
+        nowMs,
+      })
+    : null;
+  const referredBy = referral?.referrerId ?? null;
   if (await findUserByEmail(services, input.email)) {
     throw new ApiError(409, "email_taken", "An account with this email already exists. Log in instead.");
   }
@@ -98,7 +99,8 @@ export async function signUp(
     passwordHash: await hashPassword(input.password),
     referralCode: await uniqueReferralCode(services),
     referredBy,
-    createdAtMs: Date.now(),
+    signupIpPrefix: networkOf(audit.ipAddress),
+    createdAtMs: nowMs,
   };
   try {
     await services.db.insert(users).values(user);
