@@ -7,7 +7,7 @@ const remixServerBuild = fileURLToPath(new URL("./build/server/index.js", import
 
 function chaosSeeds(): Record<string, string> {
   const seeds: Record<string, string> = {};
-  for (const name of ["LEDGER_CHAOS_SEED", "FLOWS_CHAOS_SEED"]) {
+  for (const name of ["LEDGER_CHAOS_SEED", "FLOWS_CHAOS_SEED", "MONETISATION_SEED"]) {
     const value = process.env[name];
     if (value) seeds[name] = value;
   }
