@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { readSessionToken } from "../../services/auth/sessions.ts";
 
 export type SecurityHeadersVariables = { cspNonce: string };
 
@@ -47,6 +48,13 @@ export function securityHeaders(
           "frame-ancestors 'none'",
         ].join("; "),
       );
+    }
+    // A signed-in answer (or one that signs in) is private: no cache, shared or not, keeps it.
+    // Static files (scripts, styles, images) stay cacheable; they are the same for everyone.
+    const type = headers.get("Content-Type") ?? "";
+    const personal = readSessionToken(c.req.header("Cookie")) !== null || headers.has("Set-Cookie");
+    if (personal && (type === "" || /json|html|csv|text\/plain|event-stream/.test(type))) {
+      headers.set("Cache-Control", "no-store");
     }
     const hsts = options.strictTransportSecurity;
     if (typeof hsts === "function" ? hsts(new URL(c.req.url)) : hsts) {
