@@ -7,7 +7,7 @@ import { type RunningStack, startStack } from "../support/stack.ts";
  * `npm run bench:bots` (after `npm run build`): on loopback against `wrangler dev`,
  *
  *   N PAPER DCA bots (default 200, `BENCH_BOTS`) on 1-second ticks for 60 s (`BENCH_BOT_SECONDS`),
- *   spread over users of 10 bots each. Each running bot's own Bot object ticks from its alarm:
+ *   spread over users of 5 bots each (the free plan's limit). Each running bot's own Bot object ticks from its alarm:
  *   reads its orders, the market and its allocation, decides, and places or cancels through the
  *   owner's order desk. Printed:
  *     - ticks run and tick lateness against schedule, p50/p99 (from the Bot objects' own
@@ -22,7 +22,8 @@ import { type RunningStack, startStack } from "../support/stack.ts";
  */
 
 const BOTS = Number(process.env.BENCH_BOTS ?? 200);
-const BOTS_PER_USER = 10;
+// The free plan allows 5 bots per trader (worker/services/monetisation/catalogue.ts).
+const BOTS_PER_USER = 5;
 const WINDOW_SECONDS = Number(process.env.BENCH_BOT_SECONDS ?? 60);
 const SETUP_MAX_MS = 240_000;
 const LATENESS_P99_GOAL_MS = 250;
