@@ -64,4 +64,6 @@ CREATE INDEX `subscriptions_renews_idx` ON `subscriptions` (`renews_at_ms`);--> 
 ALTER TABLE `orders` ADD `fee_discount_rate` text DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE `orders` ADD `fee_discount` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `trades` ADD `fee_discount` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE `users` ADD `signup_ip_prefix` text;
+ALTER TABLE `users` ADD `signup_ip_prefix` text;--> statement-breakpoint
+ALTER TABLE `users` ADD `deposit_reference` text;--> statement-breakpoint
+CREATE UNIQUE INDEX `users_deposit_reference_unique` ON `users` (`deposit_reference`);

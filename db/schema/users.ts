@@ -20,11 +20,17 @@ export const users = sqliteTable(
     referredBy: text("referred_by"),
     /** Where the account was opened from: the referral programme's farming checks read it. */
     signupIpPrefix: text("signup_ip_prefix"),
+    /**
+     * The trader's own GBP bank-transfer reference (GET /deposits/reference): an operator, or
+     * later the bank gateway, finds whose deposit arrived by it. Unique; assigned at sign-up.
+     */
+    depositReference: text("deposit_reference"),
     createdAtMs: smallInteger("created_at_ms").notNull(),
   },
   (table) => [
     uniqueIndex("users_email_unique").on(table.email),
     uniqueIndex("users_referral_code_unique").on(table.referralCode),
+    uniqueIndex("users_deposit_reference_unique").on(table.depositReference),
   ],
 );
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineRoutes } from "../routes.ts";
 import { serverTiming } from "../services/ledger/client.ts";
 import { requireIdempotencyKey } from "../services/ledger/request.ts";
-import { myWallets, paperDeposit, paperDepositInput } from "../use-cases/wallets.ts";
+import { myDepositReference, myWallets, paperDeposit, paperDepositInput } from "../use-cases/wallets.ts";
 import { userCaller } from "./caller.ts";
 import { parseJsonBody, validate } from "./validation.ts";
 
@@ -30,5 +30,11 @@ export const walletRoutes = defineRoutes([
       });
       return c.json({ entryId: receipt.entryId, wallet: receipt.wallets[0] }, 201);
     },
+  },
+  {
+    method: "GET",
+    path: "/deposits/reference",
+    routeClass: "authenticated",
+    handler: async (c) => c.json(await myDepositReference(await userCaller(c))),
   },
 ]);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApiError } from "../errors.ts";
 import { findUserByEmail } from "../services/auth/accounts.ts";
+import { depositReferenceOf, userByDepositReference } from "../services/deposits/reference.ts";
 import { type UserLedgerOptions, userLedger } from "../services/ledger/client.ts";
 import { amountField, amountMinorOfBody, assetField, refineAmount } from "../services/ledger/request.ts";
 import { type Caller, operator, signedIn } from "./caller.ts";
@@ -26,7 +27,10 @@ export const opsDepositInput = z
     email: z
       .string({ message: "must be the user's email address" })
       .max(254)
-      .transform((value) => value.trim().toLowerCase()),
+      .transform((value) => value.trim().toLowerCase())
+      .optional(),
+    /** The trader's own bank-transfer reference (GET /deposits/reference), instead of the email. */
+    depositReference: z.string({ message: "must be the trader's deposit reference" }).max(40).optional(),
     asset: assetField,
     amount: amountField,
     reference: z
@@ -36,7 +40,16 @@ export const opsDepositInput = z
       .max(255, "must be at most 255 characters"),
     idempotencyKey: z.string().min(1).max(300),
   })
-  .superRefine(refineAmount);
+  .superRefine(refineAmount)
+  .superRefine((input, context) => {
+    if ((input.email === undefined) === (input.depositReference === undefined)) {
+      context.addIssue({
+        code: "custom",
+        path: [input.email === undefined ? "email" : "depositReference"],
+        message: "give either the user's email or their deposit reference, not both",
+      });
+    }
+  });
 
 /** Every asset in both books, zero where nothing moved yet: a wallet is never "not found". */
 export async function myWallets(caller: Caller) {
@@ -67,11 +80,20 @@ export async function opsDeposit(
   options: UserLedgerOptions = {},
 ) {
   const { actor } = operator(caller);
-  const user = await findUserByEmail(caller.services, input.email);
+  const user =
+    input.depositReference !== undefined
+      ? await userByDepositReference(caller.services.db, input.depositReference)
+      : await findUserByEmail(caller.services, input.email ?? "");
   if (!user) {
-    throw new ApiError(404, "user_not_found", "No user has that email address.", {
-      fields: { email: "no user has this email address" },
-    });
+    const field = input.depositReference !== undefined ? "depositReference" : "email";
+    throw new ApiError(
+      404,
+      "user_not_found",
+      `No user has that ${field === "email" ? "email address" : "deposit reference"}.`,
+      {
+        fields: { [field]: `no user has this ${field === "email" ? "email address" : "deposit reference"}` },
+      },
+    );
   }
   const receipt = await userLedger(caller.services.env, user.id, options).opsDeposit({
     idempotencyKey: input.idempotencyKey,
@@ -81,4 +103,9 @@ export async function opsDeposit(
     audit: { actor, requestId: caller.audit.requestId, ipAddress: caller.audit.ipAddress },
   });
   return { userId: user.id, receipt };
+}
+
+/** The trader's own GBP bank-transfer reference for funding the live book. */
+export async function myDepositReference(caller: Caller): Promise<{ reference: string }> {
+  return { reference: await depositReferenceOf(caller.services.db, signedIn(caller).id) };
 }

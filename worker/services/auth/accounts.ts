@@ -4,6 +4,7 @@ import { users } from "../../../db/schema/users.ts";
 import { ApiError } from "../../errors.ts";
 import { appendAudit } from "../audit/append.ts";
 import type { Services } from "../context.ts";
+import { newDepositReference } from "../deposits/reference.ts";
 import { networkOf, referrerFor } from "../monetisation/signup-referral.ts";
 import { COMMON_PASSWORDS } from "./common-passwords.ts";
 import { randomToken } from "./crypto.ts";
@@ -100,6 +101,7 @@ export async function signUp(
     referralCode: await uniqueReferralCode(services),
     referredBy,
     signupIpPrefix: networkOf(audit.ipAddress),
+    depositReference: newDepositReference(),
     createdAtMs: nowMs,
   };
   try {
