@@ -45,6 +45,16 @@ export function AppShell({
                 </NavLink>
               </li>
             ))}
+            {user ? (
+              <li>
+                <NavLink
+                  to="/account"
+                  className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}
+                >
+                  Account
+                </NavLink>
+              </li>
+            ) : null}
             {user?.operator ? (
               <li>
                 <NavLink to="/ops" className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}>

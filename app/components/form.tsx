@@ -8,6 +8,11 @@ export function FormError({ error }: { error?: { message: string; code?: string 
   );
 }
 
-export function FieldError({ message }: { message?: string | undefined }) {
-  return message ? <span className="field-error">{message}</span> : null;
+/** An error at its field; give it an id when the input names it in aria-describedby. */
+export function FieldError({ message, id }: { message?: string | undefined; id?: string }) {
+  return message ? (
+    <span className="field-error" id={id}>
+      {message}
+    </span>
+  ) : null;
 }

@@ -8,6 +8,7 @@ import {
   passwordSchema,
   signUp,
 } from "../../worker/services/auth/accounts.ts";
+import { REFERRAL_TERMS } from "../../worker/services/monetisation/catalogue.ts";
 import { auditContext, getAuth, startPageSession, toActionFailure } from "../utils/session.server.ts";
 
 /** The Sign up page's server side: the same account rules and service as POST /api/v1/auth/signup. */
@@ -22,10 +23,22 @@ const signupForm = z.object({
     .transform((value) => value || undefined),
 });
 
-export async function loader({ context }: LoaderFunctionArgs) {
+/** What a shared link may carry in `?ref=`: a code's characters, nothing to render as markup. */
+const REFERRAL_CODE_IN_LINK = /^[A-Za-z0-9_-]{1,32}$/;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getAuth(context)) throw redirect("/security");
-  // The form's hint and minlength, from the rule itself: the page imports no server module.
-  return { passwordMinLength: PASSWORD_MIN_LENGTH };
+  const ref = new URL(request.url).searchParams.get("ref")?.trim() ?? "";
+  return {
+    // The form's hint and minlength, from the rule itself: the page imports no server module.
+    passwordMinLength: PASSWORD_MIN_LENGTH,
+    // A referral link pre-fills the code; whether it is valid is decided on submit (signUp).
+    referralCode: REFERRAL_CODE_IN_LINK.test(ref) ? ref.toUpperCase() : "",
+    referralOffer: {
+      discount: REFERRAL_TERMS.refereeDiscount,
+      days: REFERRAL_TERMS.refereeDiscountMs / 86_400_000,
+    },
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {

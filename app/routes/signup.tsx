@@ -1,6 +1,7 @@
 import type { MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FieldError, FormError } from "../components/form.tsx";
+import { percentText } from "../components/percent.ts";
 import type { action, loader } from "./signup.server.ts";
 
 export { action, loader } from "./signup.server.ts";
@@ -8,13 +9,19 @@ export { action, loader } from "./signup.server.ts";
 export const meta: MetaFunction = () => [{ title: "Create account · CoinHubX" }];
 
 export default function Signup() {
-  const { passwordMinLength } = useLoaderData<typeof loader>();
+  const { passwordMinLength, referralCode, referralOffer } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const fields = data?.error.fields;
   return (
     <section className="auth-card">
       <h1>Create your account</h1>
+      {referralCode && !fields?.referralCode ? (
+        <p className="referral-welcome" data-testid="referral-welcome">
+          Referred by a friend: {percentText(referralOffer.discount, { minDecimals: 0 })} off fees for{" "}
+          {referralOffer.days} days.
+        </p>
+      ) : null}
       <Form method="post" className="form" data-testid="signup-form">
         <label className="field">
           <span>Email</span>
@@ -36,7 +43,15 @@ export default function Signup() {
         </label>
         <label className="field">
           <span>Referral code (optional)</span>
-          <input name="referralCode" autoComplete="off" maxLength={32} />
+          <input
+            name="referralCode"
+            autoComplete="off"
+            maxLength={32}
+            defaultValue={referralCode}
+            aria-invalid={fields?.referralCode ? true : undefined}
+            aria-describedby={fields?.referralCode ? "referral-code-error" : undefined}
+          />
+          <FieldError message={fields?.referralCode} id="referral-code-error" />
         </label>
         <FormError error={fields ? undefined : data?.error} />
         <button className="button" type="submit" disabled={busy}>

@@ -15,8 +15,9 @@ import {
   tickerView,
   tradesView,
 } from "../../worker/services/markets/view.ts";
+import { combinedDiscount } from "../../worker/services/trading/fees.ts";
 import type { OrderView } from "../../worker/services/trading/model.ts";
-import { feeScheduleOf } from "../../worker/services/trading/service.ts";
+import { accountFees } from "../../worker/use-cases/account.ts";
 import { type Caller, signedIn } from "../../worker/use-cases/caller.ts";
 import { cancelOrder, myOrders, myTrades, placeOrder } from "../../worker/use-cases/orders.ts";
 import { myWallets } from "../../worker/use-cases/wallets.ts";
@@ -80,12 +81,12 @@ async function loadTradePage(services: Services, caller: Caller | null, symbol: 
 
 async function loadAccount(caller: Caller, symbol: MarketSymbol) {
   const user = signedIn(caller);
-  const [wallets, open, history, fills, schedule] = await Promise.all([
+  const [wallets, open, history, fills, fees] = await Promise.all([
     myWallets(caller),
     myOrders(caller, { status: "open", limit: 50 }),
     myOrders(caller, { status: "all", limit: 25 }),
     myTrades(caller, { limit: 25 }),
-    feeScheduleOf(caller.services, user.id),
+    accountFees(caller),
   ]);
   const { base, quote } = MARKETS[symbol];
   return {
@@ -96,7 +97,14 @@ async function loadAccount(caller: Caller, symbol: MarketSymbol) {
     openOrders: open.orders,
     orders: history.orders,
     trades: fills.trades,
-    fees: { tier: schedule.tier, makerRate: schedule.rates.maker.text, takerRate: schedule.rates.taker.text },
+    fees: {
+      ...fees,
+      /**
+       * The discounts combined as the order desk combines them, so the ticket's estimate and its
+       * 25–100 % buttons use the list rates less exactly this share: the hold the order will take.
+       */
+      combinedDiscount: combinedDiscount(fees.discounts.map((discount) => ({ ...discount, untilMs: null }))),
+    },
   };
 }
 

@@ -61,6 +61,8 @@ CREATE TABLE `subscriptions` (
 );
 --> statement-breakpoint
 CREATE INDEX `subscriptions_renews_idx` ON `subscriptions` (`renews_at_ms`);--> statement-breakpoint
+ALTER TABLE `orders` ADD `stop_price` integer;--> statement-breakpoint
+ALTER TABLE `orders` ADD `triggered_at_ms` integer;--> statement-breakpoint
 ALTER TABLE `orders` ADD `fee_discount_rate` text DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE `orders` ADD `fee_discount` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `trades` ADD `fee_discount` integer DEFAULT 0 NOT NULL;--> statement-breakpoint

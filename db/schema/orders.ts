@@ -33,9 +33,15 @@ export const orders = sqliteTable(
     venue: text("venue").notNull(),
     symbol: text("symbol").notNull(),
     side: text("side", { enum: ["buy", "sell"] }).notNull(),
-    type: text("type", { enum: ["market", "limit"] }).notNull(),
+    type: text("type", { enum: ["market", "limit", "stop_limit"] }).notNull(),
     /** Limit price; null for market orders. */
     price: minorUnits("price"),
+    /**
+     * Stop-limit orders: the market price that triggers them, and when it did. Until then the
+     * order rests in the desk only (its funds held); then it is a limit order at `price`.
+     */
+    stopPrice: minorUnits("stop_price"),
+    triggeredAtMs: smallInteger("triggered_at_ms"),
     /** Requested base quantity; null for a market buy sized by quote amount. */
     quantity: minorUnits("quantity"),
     /** Requested quote amount of a market buy; null otherwise. */

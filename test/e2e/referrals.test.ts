@@ -89,6 +89,9 @@ describe("referrals and plans in Chromium", () => {
     );
     expect(await referee.page.getAttribute('input[name="referralCode"]', "aria-invalid")).toBe("true");
     expect(referee.page.url()).toBe(`${baseUrl}/signup?ref=no-such-code`);
+    expect(await referee.page.getByTestId("referral-welcome").count()).toBe(0);
+    await referee.page.getByRole("button", { name: "Create account" }).waitFor();
+    await screenshot(referee.page, "signup-referral-refused");
 
     await referee.page.goto(link);
     expect(await referee.page.getByTestId("referral-welcome").textContent()).toBe(
@@ -109,8 +112,11 @@ describe("referrals and plans in Chromium", () => {
       .poll(() => referee.page.locator("[data-testid=available]").textContent())
       .toBe("5,000.00 GBP");
     // List 0.10 % / 0.20 %, 10 % off for the referee: 0.09 % / 0.18 %, the list rates struck through.
-    expect(await referee.page.getByTestId("ticket-fees").textContent()).toBe(
-      "maker list rate 0.10 % 0.09 % · taker list rate 0.20 % 0.18 %",
+    expect(await referee.page.getByTestId("ticket-fee-maker").textContent()).toBe(
+      "maker list rate 0.10 % 0.09 %",
+    );
+    expect(await referee.page.getByTestId("ticket-fee-taker").textContent()).toBe(
+      "taker list rate 0.20 % 0.18 %",
     );
     expect(await referee.page.getByTestId("ticket-fee-note").textContent()).toMatch(
       /^10 % off: referral welcome discount until \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\. Fee tiers$/,

@@ -72,7 +72,7 @@ export function OrderForm({
       <form className="form order-form" onSubmit={submit}>
         <OrderFields ticket={ticket} market={market} />
         <PercentRow disabled={!account} onChoose={ticket.choosePercent} />
-        <OrderFacts ticket={ticket} />
+        <OrderFacts ticket={ticket} fees={account?.fees ?? null} />
         {account ? (
           <button
             type="submit"

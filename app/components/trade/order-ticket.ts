@@ -21,12 +21,6 @@ export function toMinor(value: string, scale: number): bigint | null {
   return parsed ? toScaleRounded(parsed, scale, "floor") : null;
 }
 
-/** "0.0010" -> "0.10 %": a decimal shift of the text, no arithmetic. */
-export function percentText(rate: string): string {
-  const parsed = parseDecimal(rate);
-  return parsed ? `${formatMinor(toScaleRounded(parsed, 4, "half-up"), 2)} %` : rate;
-}
-
 export type OrderTicket = ReturnType<typeof useOrderTicket>;
 
 export function useOrderTicket({
@@ -51,9 +45,16 @@ export function useOrderTicket({
   const quoteSized = side === "buy" && kind === "market" && sizeIn === "quote";
   const spendAsset = side === "buy" ? quote : base;
   const balance = account?.wallets.find((wallet) => wallet.asset === spendAsset && wallet.mode === mode);
+  // The tier's list rates less the trader's combined discount: the order desk's own arithmetic.
+  // Signed out, the bottom tier's list rates (what a new account pays).
   const rates = useMemo(
-    () => ratesOf(account?.fees.makerRate ?? "0.0010", account?.fees.takerRate ?? "0.0020"),
-    [account?.fees.makerRate, account?.fees.takerRate],
+    () =>
+      ratesOf(
+        account?.fees.listMakerRate ?? "0.0010",
+        account?.fees.listTakerRate ?? "0.0020",
+        account?.fees.combinedDiscount ?? "0",
+      ),
+    [account?.fees.listMakerRate, account?.fees.listTakerRate, account?.fees.combinedDiscount],
   );
   const bestPrice = side === "buy" ? live.book.asks[0]?.price : live.book.bids[0]?.price;
   const priceMinor = kind === "limit" ? toMinor(price, quoteScale) : toMinor(bestPrice ?? "", quoteScale);

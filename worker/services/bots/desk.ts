@@ -569,7 +569,8 @@ export class BotDesk {
       key: row.clientKey.slice(prefix.length),
       orderId: row.id,
       side: row.side,
-      type: row.type,
+      // Bots place market and limit orders only; a stop-limit is a limit order once triggered.
+      type: row.type === "stop_limit" ? "limit" : row.type,
       status: row.status,
       reason: row.reason,
       priceMinor: row.price,

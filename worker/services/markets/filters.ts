@@ -35,9 +35,11 @@ import { type MarketDefinition, requireMarket } from "./symbols.ts";
  */
 
 const ORDER_SIDES = ["buy", "sell"] as const;
-const ORDER_TYPES = ["market", "limit"] as const;
+const ORDER_TYPES = ["market", "limit", "stop_limit"] as const;
 export type OrderSide = (typeof ORDER_SIDES)[number];
 export type OrderType = (typeof ORDER_TYPES)[number];
+/** What a bot strategy places: stop-limit orders are for traders. */
+export type BasicOrderType = Exclude<OrderType, "stop_limit">;
 
 type FilterRule =
   | "tick_size"
@@ -56,6 +58,8 @@ export interface OrderFilterInput {
   quantity?: unknown;
   quoteAmount?: unknown;
   price?: unknown;
+  /** Stop-limit orders: the market price that turns the order into a limit order at `price`. */
+  stopPrice?: unknown;
 }
 
 interface FilterContext {
@@ -76,19 +80,21 @@ export interface FilteredOrder {
   quantityMinor?: bigint;
   /** Quote minor units; only for a market buy sized by quote amount. */
   quoteAmountMinor?: bigint;
-  /** Quote minor units per whole base unit; only for limit orders. */
+  /** Quote minor units per whole base unit; only for limit and stop-limit orders. */
   priceMinor?: bigint;
+  /** Stop-limit orders: the trigger price, quote minor units per whole base unit. */
+  stopPriceMinor?: bigint;
 }
 
 export class FilterFailure extends ApiError {
   readonly rule: FilterRule;
-  readonly field: "price" | "quantity" | "quoteAmount";
+  readonly field: "price" | "stopPrice" | "quantity" | "quoteAmount";
   /** The nearest value that passes this rule, as a decimal string. */
   readonly nearestValid: string;
 
   constructor(
     rule: FilterRule,
-    field: "price" | "quantity" | "quoteAmount",
+    field: "price" | "stopPrice" | "quantity" | "quoteAmount",
     message: string,
     nearestValid: string,
   ) {
@@ -135,35 +141,41 @@ export function assertOrderFilters(
 
   const order: FilteredOrder = { market, side: shape.side, type: shape.type };
 
-  if (shape.price) {
-    const exact = onGrid(shape.price, quoteScale, filters.tickSizeMinor);
+  /** Tick, bounds and the percent band around `reference`, for the price or the stop price. */
+  const checkPrice = (
+    value: ExactDecimal,
+    text: string,
+    field: "price" | "stopPrice",
+    reference: bigint | undefined,
+  ): bigint => {
+    const what = field === "price" ? "Price" : "Stop price";
+    const exact = onGrid(value, quoteScale, filters.tickSizeMinor);
     if (exact === null) {
-      const nearest = nearestOnGrid(shape.price, quoteScale, filters.tickSizeMinor, "half-up");
+      const nearest = nearestOnGrid(value, quoteScale, filters.tickSizeMinor, "half-up");
       throw new FilterFailure(
         "tick_size",
-        "price",
-        `Price ${shape.priceText} is not a multiple of the tick size ${price(filters.tickSizeMinor)} for ${market.symbol}.`,
+        field,
+        `${what} ${text} is not a multiple of the tick size ${price(filters.tickSizeMinor)} for ${market.symbol}.`,
         price(clamp(nearest, filters.minPriceMinor, filters.maxPriceMinor)),
       );
     }
     if (exact < filters.minPriceMinor) {
       throw new FilterFailure(
         "min_price",
-        "price",
-        `Price ${shape.priceText} is below the minimum ${price(filters.minPriceMinor)}.`,
+        field,
+        `${what} ${text} is below the minimum ${price(filters.minPriceMinor)}.`,
         price(filters.minPriceMinor),
       );
     }
     if (exact > filters.maxPriceMinor) {
       throw new FilterFailure(
         "max_price",
-        "price",
-        `Price ${shape.priceText} is above the maximum ${price(filters.maxPriceMinor)}.`,
+        field,
+        `${what} ${text} is above the maximum ${price(filters.maxPriceMinor)}.`,
         price(filters.maxPriceMinor),
       );
     }
-    if (context.referencePriceMinor !== undefined && context.referencePriceMinor > 0n) {
-      const reference = context.referencePriceMinor;
+    if (reference !== undefined && reference > 0n) {
       const lowest = ceilToStep(
         divide(reference * filters.percentPriceDownBps, 10_000n, "ceil"),
         filters.tickSizeMinor,
@@ -172,15 +184,36 @@ export function assertOrderFilters(
         (divide(reference * filters.percentPriceUpBps, 10_000n, "floor") / filters.tickSizeMinor) *
         filters.tickSizeMinor;
       if (exact < lowest || exact > highest) {
+        const around =
+          field === "stopPrice" || shape.type !== "stop_limit" ? "the market price" : "the stop price";
         throw new FilterFailure(
           "percent_price",
-          "price",
-          `Price ${shape.priceText} is outside the allowed band ${price(lowest)} to ${price(highest)} around the market price ${price(reference)}.`,
+          field,
+          `${what} ${text} is outside the allowed band ${price(lowest)} to ${price(highest)} around ${around} ${price(reference)}.`,
           price(exact < lowest ? lowest : highest),
         );
       }
     }
-    order.priceMinor = exact;
+    return exact;
+  };
+
+  // A stop-limit's stop is held against the market now; its limit price against the stop,
+  // since the order becomes a limit order when the market reaches the stop.
+  if (shape.stopPrice) {
+    order.stopPriceMinor = checkPrice(
+      shape.stopPrice,
+      shape.stopPriceText ?? "",
+      "stopPrice",
+      context.referencePriceMinor,
+    );
+  }
+  if (shape.price) {
+    order.priceMinor = checkPrice(
+      shape.price,
+      shape.priceText ?? "",
+      "price",
+      order.stopPriceMinor ?? context.referencePriceMinor,
+    );
   }
 
   if (shape.quantity) {
@@ -281,6 +314,8 @@ interface Shape {
   type: OrderType;
   price?: ExactDecimal;
   priceText?: string;
+  stopPrice?: ExactDecimal;
+  stopPriceText?: string;
   quantity?: ExactDecimal;
   quantityText?: string;
   quoteAmount?: ExactDecimal;
@@ -303,9 +338,14 @@ function checkShape(input: OrderFilterInput): Shape {
   } else if (hasQuoteAmount && !(side === "buy" && type === "market")) {
     fields.quoteAmount = "only market buys may be sized by quoteAmount; send quantity";
   }
-  if (type === "limit" && !hasPrice) fields.price = "is required for a limit order";
+  const hasStopPrice = input.stopPrice !== undefined && input.stopPrice !== null;
+  if ((type === "limit" || type === "stop_limit") && !hasPrice)
+    fields.price = `is required for a ${type.replace("_", "-")} order`;
   if (type === "market" && hasPrice) fields.price = "must not be sent with a market order";
+  if (type === "stop_limit" && !hasStopPrice) fields.stopPrice = "is required for a stop-limit order";
+  if (type !== "stop_limit" && hasStopPrice) fields.stopPrice = "is only for stop-limit orders";
   const price = hasPrice ? parsePositive(input.price, "price", fields) : undefined;
+  const stopPrice = hasStopPrice ? parsePositive(input.stopPrice, "stopPrice", fields) : undefined;
   const quantity = hasQuantity ? parsePositive(input.quantity, "quantity", fields) : undefined;
   const quoteAmount = hasQuoteAmount ? parsePositive(input.quoteAmount, "quoteAmount", fields) : undefined;
   if (Object.keys(fields).length > 0 || !side || !type) throw invalid(fields);
@@ -313,6 +353,7 @@ function checkShape(input: OrderFilterInput): Shape {
     side,
     type,
     ...(price ? { price, priceText: input.price as string } : {}),
+    ...(stopPrice ? { stopPrice, stopPriceText: input.stopPrice as string } : {}),
     ...(quantity ? { quantity, quantityText: input.quantity as string } : {}),
     ...(quoteAmount ? { quoteAmount, quoteAmountText: input.quoteAmount as string } : {}),
   };

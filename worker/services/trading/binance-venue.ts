@@ -17,6 +17,7 @@ import { buyValueScaled, type Slice } from "./execution.ts";
 import {
   type Execution,
   type ExecutionVenue,
+  type PriceRange,
   type RestingCheck,
   type RestingOrder,
   type SubmitOptions,
@@ -148,6 +149,12 @@ export class BinanceVenue implements ExecutionVenue {
       closed: !isOpenStatus(found.status),
       venue: this.#receipt(order.symbol, order.side, found, fresh),
     };
+  }
+
+  /** Stop triggers follow the platform's market data (its last price at each check). */
+  async traded(symbol: MarketSymbol, _fromMs: number, _untilMs: number): Promise<PriceRange | null> {
+    const ticker = await this.market.ticker(symbol);
+    return ticker.stale ? null : { lowMinor: ticker.lastMinor, highMinor: ticker.lastMinor };
   }
 
   async cancel(order: RestingOrder): Promise<RestingCheck> {

@@ -196,12 +196,13 @@ export class OrderDesk {
       quantityMinor: request.quantityMinor,
       quoteAmountMinor: request.quoteAmountMinor,
       priceMinor: request.priceMinor,
+      ...(request.stopPriceMinor !== undefined ? { stopPriceMinor: request.stopPriceMinor } : {}),
       ...(request.botId ? { botId: request.botId } : {}),
     });
     return this.#guard(async () => {
       const venue = this.deps.venueFor(request.mode);
       const market = MARKETS[request.symbol];
-      if (request.type === "limit") {
+      if (request.type !== "market") {
         const active = await activeOrders(this.deps.db, this.userId);
         if (active.length >= MAX_ACTIVE_ORDERS) {
           return failed(
@@ -228,6 +229,8 @@ export class OrderDesk {
         priceMinor: request.priceMinor ?? null,
         quantityMinor: request.quantityMinor ?? null,
         quoteAmountMinor: request.quoteAmountMinor ?? null,
+        stopPriceMinor: request.stopPriceMinor ?? null,
+        triggeredAtMs: null,
         holdAsset: request.side === "buy" ? market.quote : market.base,
         holdAmountMinor: 0n,
         makerRate: rates.maker.text,
@@ -252,11 +255,19 @@ export class OrderDesk {
         venueCommissionMinor: 0n,
       };
       const limitHold =
-        request.type === "limit"
+        request.type === "limit" || request.type === "stop_limit"
           ? holdFor({ ...request, baseScale, rates, type: "limit" }).amountMinor
           : undefined;
       let record: OrderRecord;
-      if (venue.simulated) {
+      if (request.type === "stop_limit") {
+        // Rests in the desk, its funds held, until the market reaches the stop (checkResting);
+        // nothing goes to the venue before that.
+        record = {
+          ...draft,
+          holdAmountMinor: limitHold ?? 0n,
+          pending: encodeStep({ stage: "hold" } satisfies Pending),
+        };
+      } else if (venue.simulated) {
         // Nothing leaves the platform, so execute first: a market order then holds exactly
         // what its fills take (no margin to release), and the order, its plan and its hold
         // amount are recorded in one write.
@@ -396,6 +407,7 @@ export class OrderDesk {
   async #checkOne(found: OrderRecord, untilMs: number): Promise<{ record: OrderRecord; filled: boolean }> {
     let record = await this.#advance(found);
     if (!RESTING_STATUSES.includes(record.status)) return { record, filled: false };
+    if (awaitingTrigger(record)) return this.#checkTrigger(record, untilMs);
     try {
       const venue = this.deps.venueFor(record.mode);
       const check = await venue.check(restingOf(record), untilMs);
@@ -419,6 +431,43 @@ export class OrderDesk {
       throw await this.#failed(record, error);
     }
     return { record: await this.#advance(record), filled: true };
+  }
+
+  /**
+   * A stop-limit resting in the desk: did the market trade through its stop since the last
+   * check? A buy stop triggers when the market trades at or above it, a sell stop at or below.
+   * The trigger is recorded with the step that submits the limit order (record, act, resume):
+   * a crash after it resubmits with the same order id, which the venue answers once.
+   */
+  async #checkTrigger(
+    record: OrderRecord,
+    untilMs: number,
+  ): Promise<{ record: OrderRecord; filled: boolean }> {
+    const venue = this.deps.venueFor(record.mode);
+    const fromMs = Math.max(record.checkedUntilMs, this.#checked.get(record.id) ?? 0);
+    if (untilMs <= fromMs || !venue.traded) return { record, filled: false };
+    let range: Awaited<ReturnType<NonNullable<ExecutionVenue["traded"]>>>;
+    try {
+      range = await venue.traded(record.symbol, fromMs, untilMs);
+    } catch (error) {
+      throw await this.#failed(record, error);
+    }
+    if (!range) return { record, filled: false };
+    const stop = record.stopPriceMinor ?? 0n;
+    const hit = record.side === "buy" ? range.highMinor >= stop : range.lowMinor <= stop;
+    if (!hit) {
+      this.#checked.set(record.id, untilMs);
+      return { record: { ...record, checkedUntilMs: untilMs }, filled: false };
+    }
+    const triggered = await this.#persist({
+      ...record,
+      triggeredAtMs: untilMs,
+      checkedUntilMs: untilMs,
+      pending: encodeStep({ stage: "submit" } satisfies Pending),
+    });
+    this.#checked.delete(record.id);
+    const after = await this.#advance(triggered);
+    return { record: after, filled: after.fillCount > record.fillCount };
   }
 
   /** Last checked time of resting orders, kept between alarms (see checkResting). */
@@ -564,6 +613,8 @@ export class OrderDesk {
       if (entryId) this.#settledFills.set(record.id, entryId);
       return { ...record, pending: encodeStep({ stage: "settle", plan }) };
     }
+    // A stop-limit waits for its trigger with its funds held: nothing to submit yet.
+    if (awaitingTrigger(record)) return this.#persist({ ...record, pending: null });
     // Not written: a crash before the plan is recorded resumes at "hold", which the ledger
     // answers from its first receipt, and submits again (nothing was settled yet).
     return { ...record, pending: encodeStep({ stage: "submit" } satisfies Pending) };
@@ -592,7 +643,10 @@ export class OrderDesk {
    */
   async #cancelAtVenue(record: OrderRecord, reason: string): Promise<OrderRecord> {
     const venue = this.deps.venueFor(record.mode);
-    const answer = await this.#timed("venueMs", venue.cancel(restingOf(record)));
+    // An untriggered stop-limit never reached the venue: only its hold is released.
+    const answer = awaitingTrigger(record)
+      ? undefined
+      : await this.#timed("venueMs", venue.cancel(restingOf(record)));
     const check: RestingCheck = answer
       ? { ...answer, closed: true }
       : { slices: [], checkedUntilMs: record.checkedUntilMs, closed: true };
@@ -924,7 +978,8 @@ function venueOrderOf(record: OrderRecord): VenueOrder {
     id: record.id,
     symbol: record.symbol,
     side: record.side,
-    type: record.type,
+    // A triggered stop-limit is a limit order at its price.
+    type: record.type === "stop_limit" ? "limit" : record.type,
     quantityMinor,
     quoteAmountMinor: record.quoteAmountMinor ?? undefined,
     priceMinor: record.priceMinor ?? undefined,
@@ -938,6 +993,11 @@ function venueOrderOf(record: OrderRecord): VenueOrder {
         ? marketBuyCap(record)
         : undefined,
   };
+}
+
+/** A stop-limit whose stop the market has not reached yet: it rests in the desk only. */
+function awaitingTrigger(record: OrderRecord): boolean {
+  return record.type === "stop_limit" && record.triggeredAtMs === null;
 }
 
 function restingOf(record: OrderRecord): RestingOrder {

@@ -38,6 +38,8 @@ export interface OrderRequest {
   quantityMinor?: bigint | undefined;
   quoteAmountMinor?: bigint | undefined;
   priceMinor?: bigint | undefined;
+  /** Stop-limit orders: the trigger price. */
+  stopPriceMinor?: bigint | undefined;
 }
 
 /** The record of an order in code (the row, typed). */
@@ -55,6 +57,9 @@ export interface OrderRecord extends Progress {
   priceMinor: bigint | null;
   quantityMinor: bigint | null;
   quoteAmountMinor: bigint | null;
+  /** Stop-limit orders: the trigger price, and when the market reached it (null: not yet). */
+  stopPriceMinor: bigint | null;
+  triggeredAtMs: number | null;
   holdAsset: AssetCode;
   holdAmountMinor: bigint;
   makerRate: string;
@@ -97,6 +102,8 @@ export function recordOfRow(row: OrderRow): OrderRecord {
     priceMinor: row.price,
     quantityMinor: row.quantity,
     quoteAmountMinor: row.quoteAmount,
+    stopPriceMinor: row.stopPrice,
+    triggeredAtMs: row.triggeredAtMs,
     holdAsset: row.holdAsset as AssetCode,
     holdAmountMinor: row.holdAmount,
     makerRate: row.makerRate,
@@ -143,6 +150,8 @@ export function rowOfRecord(record: OrderRecord): OrderRow {
     price: record.priceMinor,
     quantity: record.quantityMinor,
     quoteAmount: record.quoteAmountMinor,
+    stopPrice: record.stopPriceMinor,
+    triggeredAtMs: record.triggeredAtMs,
     holdAsset: record.holdAsset,
     holdAmount: record.holdAmountMinor,
     makerRate: record.makerRate,
@@ -187,6 +196,9 @@ export interface OrderView {
   price: string | null;
   quantity: string | null;
   quoteAmount: string | null;
+  /** Stop-limit orders: the trigger price, and when the market reached it. */
+  stopPrice: string | null;
+  triggeredAt: string | null;
   filledQuantity: string;
   /** Quote value of the fills (spent by a buy, received by a sell before the fee). */
   filledQuote: string;
@@ -195,6 +207,9 @@ export interface OrderView {
   feeAsset: AssetCode;
   makerRate: string;
   takerRate: string;
+  /** The share of the list fee waived (plan, referral), and what it waived so far. */
+  feeDiscountRate: string;
+  feeDiscount: string;
   reason: string | null;
   createdAt: string;
   updatedAt: string;
@@ -219,6 +234,8 @@ export function orderView(order: OrderRecord): OrderView {
     price: order.priceMinor === null ? null : price(order.priceMinor),
     quantity: order.quantityMinor === null ? null : formatMinor(order.quantityMinor, baseScale),
     quoteAmount: order.quoteAmountMinor === null ? null : formatMinor(order.quoteAmountMinor, quoteScale),
+    stopPrice: order.stopPriceMinor === null ? null : price(order.stopPriceMinor),
+    triggeredAt: order.triggeredAtMs === null ? null : new Date(order.triggeredAtMs).toISOString(),
     filledQuantity: formatMinor(order.filledQuantityMinor, baseScale),
     filledQuote: formatMinor(order.filledQuoteMinor, quoteScale),
     averagePrice: average === null ? null : price(average),
@@ -226,6 +243,8 @@ export function orderView(order: OrderRecord): OrderView {
     feeAsset: order.feeAsset,
     makerRate: order.makerRate,
     takerRate: order.takerRate,
+    feeDiscountRate: order.feeDiscountRate,
+    feeDiscount: formatMinor(order.feeDiscountMinor, ASSETS[order.feeAsset].scale),
     reason: order.reason,
     createdAt: new Date(order.createdAtMs).toISOString(),
     updatedAt: new Date(order.updatedAtMs).toISOString(),

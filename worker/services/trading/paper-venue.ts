@@ -6,6 +6,7 @@ import { buyValueScaled, type Slice, walkByQuantity, walkByQuote } from "./execu
 import {
   type Execution,
   type ExecutionVenue,
+  type PriceRange,
   type RestingCheck,
   type RestingOrder,
   type VenueOrder,
@@ -97,11 +98,11 @@ export class PaperVenue implements ExecutionVenue {
     return book;
   }
 
-  private async range(
-    symbol: MarketSymbol,
-    fromMs: number,
-    toMs: number,
-  ): Promise<{ lowMinor: bigint; highMinor: bigint } | null> {
+  async traded(symbol: MarketSymbol, fromMs: number, untilMs: number): Promise<PriceRange | null> {
+    return this.range(symbol, fromMs, untilMs);
+  }
+
+  private async range(symbol: MarketSymbol, fromMs: number, toMs: number): Promise<PriceRange | null> {
     if (this.source instanceof SimulatedMarket) return this.source.rangeBetween(symbol, fromMs, toMs);
     const ticker = await this.source.ticker(symbol);
     if (ticker.stale) return null;

@@ -36,6 +36,7 @@ interface PlaceOrderBody {
   quantity?: unknown;
   quoteAmount?: unknown;
   price?: unknown;
+  stopPrice?: unknown;
 }
 
 /**
@@ -72,6 +73,7 @@ export async function placeOrder(
       quantity: input.quantity,
       quoteAmount: input.quoteAmount,
       price: input.price,
+      stopPrice: input.stopPrice,
     },
     { referencePriceMinor: ticker.lastMinor },
   );
@@ -95,6 +97,7 @@ export async function placeOrder(
     quantityMinor: order.quantityMinor,
     quoteAmountMinor: order.quoteAmountMinor,
     priceMinor: order.priceMinor,
+    ...(order.stopPriceMinor !== undefined ? { stopPriceMinor: order.stopPriceMinor } : {}),
   };
   const startedMs = performance.now();
   const outcome = await userOrdersClient(services.env, user.id).place(request);

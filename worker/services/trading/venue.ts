@@ -101,6 +101,16 @@ export interface ExecutionVenue {
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: venues with nothing to report return nothing
   cancel(order: RestingOrder): Promise<RestingCheck | void>;
+  /**
+   * The lowest and highest the market traded between two times (null: no fresh data), which
+   * triggers stop-limit orders resting in the desk. A venue without it triggers none.
+   */
+  traded?(symbol: MarketSymbol, fromMs: number, untilMs: number): Promise<PriceRange | null>;
+}
+
+export interface PriceRange {
+  lowMinor: bigint;
+  highMinor: bigint;
 }
 
 /** Failures a venue reports (market data stale, exchange down): no money moved. */

@@ -1,6 +1,6 @@
 import { ASSETS, type AssetCode } from "../../ledger/assets.ts";
 import { ceilToStep, divide, floorToStep, formatMinor, pow10 } from "../../markets/decimal.ts";
-import type { OrderSide, OrderType } from "../../markets/filters.ts";
+import type { BasicOrderType, OrderSide } from "../../markets/filters.ts";
 import { MARKETS, type MarketDefinition, type MarketSymbol } from "../../markets/symbols.ts";
 import { FEE_TIERS, type FeeRates, ratesOf } from "../../trading/fees.ts";
 import { holdFor } from "../../trading/sizing.ts";
@@ -134,7 +134,7 @@ export const alignQuantityDown = (quantityMinor: bigint, filters: MarketFilters)
 /** An order as the planners propose it, in exact units (the OrderRequest fields). */
 export interface OrderShape {
   side: OrderSide;
-  type: OrderType;
+  type: BasicOrderType;
   quantityMinor?: bigint | undefined;
   quoteAmountMinor?: bigint | undefined;
   priceMinor?: bigint | undefined;

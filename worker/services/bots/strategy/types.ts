@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { OrderSide, OrderType } from "../../markets/filters.ts";
+import type { BasicOrderType, OrderSide } from "../../markets/filters.ts";
 import type { FeeRates } from "../../trading/fees.ts";
 import type { MarketFilters } from "./exact.ts";
 
@@ -47,7 +47,7 @@ export const RESTING_ORDER_STATUSES: readonly ObservedOrderStatus[] = ["open", "
 export interface ObservedOrder {
   key: string;
   side: OrderSide;
-  type: OrderType;
+  type: BasicOrderType;
   status: ObservedOrderStatus;
   priceMinor: bigint | null;
   quantityMinor: bigint | null;
@@ -84,7 +84,7 @@ export interface PlaceAction {
   kind: "place";
   key: string;
   side: OrderSide;
-  type: OrderType;
+  type: BasicOrderType;
   /** Base minor units (limit orders, market sells, a grid's opening market buy). */
   quantityMinor?: bigint;
   /** Quote minor units: only a market buy sized by what it spends (a DCA base order). */
