@@ -34,6 +34,14 @@ export const METRICS = {
     type: "counter",
     help: "Orders and withdrawals halted because a step broke an invariant (never retried), by flow.",
   },
+  chx_plan_changes_total: {
+    type: "counter",
+    help: "Bot plan changes carried out, by kind (upgrade, downgrade, renewal, cancel_downgrade) and outcome (done, refused, retry).",
+  },
+  chx_referral_rewards_total: {
+    type: "counter",
+    help: "Referral rewards paid into referrers' ledgers, or left for a retry, by book and outcome.",
+  },
   chx_reconciliation_ok: {
     type: "gauge",
     help: "1 when the last reconciliation passed every check, else 0.",

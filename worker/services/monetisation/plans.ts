@@ -16,6 +16,7 @@ import { sha256Hex } from "../auth/crypto.ts";
 import { retryDelayMs } from "../flows/flow.ts";
 import { formatAmount } from "../ledger/amount.ts";
 import { userLedger } from "../ledger/client.ts";
+import { isolateMetrics } from "../metrics/recorder.ts";
 import { botClient } from "../objects/bot.ts";
 import {
   isPlanName,
@@ -267,6 +268,7 @@ async function carryOut(
       if (error instanceof ApiError && error.status < 500)
         return refuse(deps, change, error.code, audit, nowMs);
       const attempts = change.attempts + 1;
+      isolateMetrics.increment("chx_plan_changes_total", { kind: change.kind, outcome: "retry" });
       deps.logger?.warn("plan charge not completed; it will be resumed", {
         changeId: change.id,
         attempts,
@@ -304,6 +306,7 @@ async function carryOut(
     ],
   );
   if (!applied) deps.logger?.warn("plan change applied by another run", { changeId: change.id });
+  else isolateMetrics.increment("chx_plan_changes_total", { kind: change.kind, outcome: "done" });
   return { ...change, status: "done", entryId };
 }
 
@@ -337,6 +340,7 @@ async function refuse(
       },
     ],
   );
+  isolateMetrics.increment("chx_plan_changes_total", { kind: change.kind, outcome: "refused" });
   if (renewal) await enforceLimits(deps, change.userId, free, nowMs);
   return { ...change, status: "refused", reason };
 }
@@ -373,6 +377,7 @@ async function applyWithoutCharge(
   };
   const inserted = await deps.db.insert(planChanges).values(change).onConflictDoNothing();
   if (inserted.rowsAffected !== 1) return; // the same request again: already done
+  isolateMetrics.increment("chx_plan_changes_total", { kind, outcome: "done" });
   await writeWithAudit(
     deps.client,
     {

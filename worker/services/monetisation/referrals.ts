@@ -8,6 +8,7 @@ import type { Book } from "../ledger/accounts.ts";
 import { formatAmount } from "../ledger/amount.ts";
 import type { AssetCode } from "../ledger/assets.ts";
 import type { UserLedgerClient } from "../ledger/client.ts";
+import { isolateMetrics } from "../metrics/recorder.ts";
 import { REFERRAL_TERMS, referrerShareMinor } from "./catalogue.ts";
 
 /**
@@ -108,7 +109,9 @@ export async function payDueRewards(
         .set({ status: "paid", entryId: receipt.entryId, paidAtMs: nowMs, retryAtMs: null })
         .where(and(eq(referralRewards.id, reward.id), eq(referralRewards.status, "pending")));
       due.paid++;
+      isolateMetrics.increment("chx_referral_rewards_total", { book: reward.book, outcome: "paid" });
     } catch (error) {
+      isolateMetrics.increment("chx_referral_rewards_total", { book: reward.book, outcome: "retry" });
       const attempts = reward.attempts + 1;
       const retryAtMs = nowMs + retryDelayMs(attempts);
       deps.logger?.warn("referral reward not paid yet; retrying with backoff", {
