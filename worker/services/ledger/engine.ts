@@ -14,6 +14,7 @@ import type { LedgerConfig } from "./config.ts";
 import { entryIdFor, requestHashOf } from "./idempotency.ts";
 import {
   applyMovement,
+  type HoldState,
   type LedgerReceipt,
   type LedgerState,
   type Movement,
@@ -66,6 +67,21 @@ interface EngineOptions {
   now?: () => number;
 }
 
+/**
+ * What the one writer knows after a committed write: every balance of the user (as the read
+ * batch returns them all) and the open holds it has seen. Valid only until the next write whose
+ * outcome is unknown.
+ */
+interface Warm {
+  balances: Map<string, bigint>;
+  holds: Map<string, HoldState>;
+}
+
+/** Receipts of recently committed movements, so a client's retry is answered without a read. */
+const RECENT_RECEIPTS = 2_048;
+/** Open holds kept warm per user; beyond it, the oldest are forgotten (and read when needed). */
+const WARM_HOLDS = 4_096;
+
 interface PaperDay {
   dayStartMs: number;
   byAssetMinor: ReadonlyMap<AssetCode, bigint>;
@@ -100,6 +116,17 @@ export class UserLedgerEngine {
    * values them at its own price snapshot.
    */
   readonly #paperToday = new Map<string, PaperDay>();
+  /**
+   * The user's state after the last committed group (README decision record 034). The object
+   * is the only writer of its user's balances and holds, so a group whose holds are all known
+   * here can skip the read batch and cost one write: new entries and new holds are written
+   * optimistically (their ids are unique in the database, so a key or hold used before makes the
+   * write fail, and the group runs again from a fresh read, which answers the replay), and every
+   * balance and hold change is relative and guarded by CHECKs and triggers, so even a stale
+   * picture can never overdraw or resolve a hold twice. Dropped on any failed write.
+   */
+  readonly #warm = new Map<string, Warm>();
+  readonly #recent = new Map<string, { requestHash: string; receipt: LedgerReceipt }>();
 
   constructor(options: EngineOptions) {
     this.database = options.database;
@@ -291,15 +318,40 @@ export class UserLedgerEngine {
     const knownDayTotal = cachedDay?.dayStartMs === dayStartMs ? cachedDay.byAssetMinor : null;
     // Forget the counter until this group has committed: a failed write leaves it unknown.
     this.#paperToday.delete(userId);
+    // Likewise the warm state: it is valid again only once this group's write has committed.
+    const warm = this.#warm.get(userId);
+    this.#warm.delete(userId);
+    const needsAuditHead = group.some((pending) => pending.command.kind === "ops_deposit");
+    const consumed = group.flatMap(({ command }) =>
+      "holdId" in command && command.kind !== "order_hold" && command.kind !== "withdrawal_hold"
+        ? [command.holdId]
+        : [],
+    );
+    const warmEnough =
+      warm !== undefined &&
+      !needsAuditHead &&
+      (!hasPaperDeposit || knownDayTotal !== null) &&
+      consumed.every((holdId) => warm.holds.has(holdId));
     // Prices only for a group that meets the cap; the snapshot never rejects (stale-price rule).
     const [loaded, valuation] = await Promise.all([
-      loadState(this.database, {
-        userId,
-        entryIds: [...new Set(group.map((pending) => pending.entryId))],
-        holdIds: [...holdIds],
-        paperDaySinceMs: hasPaperDeposit && knownDayTotal === null ? dayStartMs : null,
-        needsAuditHead: group.some((pending) => pending.command.kind === "ops_deposit"),
-      }),
+      warmEnough
+        ? {
+            state: {
+              userId,
+              balances: new Map(warm.balances),
+              holds: new Map(warm.holds),
+              paperDepositedTodayMinor: knownDayTotal ?? new Map(),
+            },
+            entries: new Map<string, StoredEntry>(),
+            auditHead: null,
+          }
+        : loadState(this.database, {
+            userId,
+            entryIds: [...new Set(group.map((pending) => pending.entryId))],
+            holdIds: [...holdIds],
+            paperDaySinceMs: hasPaperDeposit && knownDayTotal === null ? dayStartMs : null,
+            needsAuditHead,
+          }),
       hasPaperDeposit ? this.#valuations.snapshot() : null,
     ]);
     if (knownDayTotal !== null) loaded.state.paperDepositedTodayMinor = knownDayTotal;
@@ -309,7 +361,10 @@ export class UserLedgerEngine {
     const movements: Movement[] = [];
     let state: LedgerState = loaded.state;
     for (const pending of group) {
-      const stored = loaded.entries.get(pending.entryId) ?? planned.get(pending.entryId);
+      const stored =
+        loaded.entries.get(pending.entryId) ??
+        planned.get(pending.entryId) ??
+        this.#recent.get(pending.entryId);
       if (stored) {
         answers.set(pending, replay(pending, stored));
         continue;
@@ -330,6 +385,12 @@ export class UserLedgerEngine {
       movements.push(outcome.movement);
       answers.set(pending, { ok: true, value: outcome.movement.receipt });
     }
+    // A refusal decided from memory might be a replay of a key used long ago, or a hold that
+    // exists already: only the records can tell. Refusals are rare, so ask them.
+    if (warmEnough && [...answers.values()].some((answer) => !answer.ok)) {
+      if (cachedDay) this.#paperToday.set(userId, cachedDay);
+      return this.#planAndWrite(userId, group, nowMs);
+    }
     const writeStartedMs = performance.now();
     if (movements.length > 0) {
       await this.database.batch(await movementStatements(movements, loaded.auditHead), "write");
@@ -338,7 +399,29 @@ export class UserLedgerEngine {
     if (hasPaperDeposit || knownDayTotal !== null) {
       this.#paperToday.set(userId, { dayStartMs, byAssetMinor: state.paperDepositedTodayMinor });
     }
+    this.#remember(userId, warm, state, movements);
     return { answers, timing: { readMs, writeMs, groupSize: movements.length } };
+  }
+
+  /** After a committed write: the user's state is known again, and its receipts are recent. */
+  #remember(userId: string, before: Warm | undefined, state: LedgerState, movements: Movement[]): void {
+    const holds = new Map(before?.holds ?? []);
+    for (const [id, hold] of state.holds) holds.set(id, hold);
+    for (const [id, hold] of holds) if (hold.status !== "open") holds.delete(id);
+    while (holds.size > WARM_HOLDS) {
+      const oldest = holds.keys().next().value;
+      if (oldest === undefined) break;
+      holds.delete(oldest);
+    }
+    this.#warm.set(userId, { balances: state.balances, holds });
+    for (const movement of movements) {
+      this.#recent.set(movement.entryId, { requestHash: movement.requestHash, receipt: movement.receipt });
+    }
+    while (this.#recent.size > RECENT_RECEIPTS) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest === undefined) break;
+      this.#recent.delete(oldest);
+    }
   }
 }
 
@@ -347,7 +430,10 @@ function round(ms: number): number {
 }
 
 /** Same key: the same request gets the first receipt again, another request is a conflict. */
-function replay(pending: Pending, stored: StoredEntry | Movement): LedgerOutcome<LedgerReceipt> {
+function replay(
+  pending: Pending,
+  stored: Pick<StoredEntry, "requestHash" | "receipt">,
+): LedgerOutcome<LedgerReceipt> {
   const sameRequest = stored.requestHash === pending.requestHash;
   if (!sameRequest) {
     return failure(
