@@ -11,29 +11,9 @@ import { errorCode } from "../../support/api-client.ts";
 import { depositLive, freshCode, OPS, ORIGIN, rows, signUp, withTwoFactor } from "../flows/support.ts";
 import { database, key, walletIn, walletsOf } from "../ledger/support.ts";
 import { fundedTrader, minor, text } from "../trading/support.ts";
+import { DCA, dcaBot } from "./support.ts";
 
 /** API.md "Bots", driven as a script would. */
-
-const DCA = {
-  baseOrder: "100.00",
-  safetyOrder: "50.00",
-  safetyOrders: 2,
-  priceDeviationPercent: "1.5",
-  volumeScale: "1.5",
-  takeProfitPercent: "2",
-};
-
-function dcaBot(overrides: Record<string, unknown> = {}) {
-  return {
-    type: "dca",
-    symbol: "BTC-GBP",
-    mode: "paper",
-    budget: "300.00",
-    budgetAsset: "GBP",
-    params: DCA,
-    ...overrides,
-  };
-}
 
 interface BotBody {
   bot: { id: string; status: string; mode: string; budget: string; pnl?: Record<string, string> };

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../../db/client.ts";
 import { sweepPlans } from "../../../worker/services/monetisation/plans.ts";
 import { ApiClient, errorCode, STRONG_PASSWORD, uniqueEmail } from "../../support/api-client.ts";
+import { dcaBot } from "../bots/support.ts";
 import { depositLive, OPS, ORIGIN, rows, signUp, type Trader } from "../flows/support.ts";
 import { database, walletIn, walletsOf } from "../ledger/support.ts";
 import { judged } from "./support.ts";
@@ -36,24 +37,6 @@ async function planCharges(userId: string): Promise<{ amount: string; reference:
 
 async function liveGbp(trader: Trader): Promise<string> {
   return walletIn(await walletsOf(trader.client), "live", "GBP").available;
-}
-
-function dcaBot(budget = "300.00", mode = "paper") {
-  return {
-    type: "dca",
-    symbol: "BTC-GBP",
-    mode,
-    budget,
-    budgetAsset: "GBP",
-    params: {
-      baseOrder: "100.00",
-      safetyOrder: "50.00",
-      safetyOrders: 2,
-      priceDeviationPercent: "1.5",
-      volumeScale: "1.5",
-      takeProfitPercent: "2",
-    },
-  };
 }
 
 async function reconcileOk() {
@@ -175,11 +158,7 @@ describe("bot plans", () => {
     // Seven running bots: more than free allows.
     const ids: string[] = [];
     for (let index = 0; index < 7; index++) {
-      const created = await trader.client.post<{ bot: { id: string } }>(
-        "/api/v1/bots",
-        dcaBot("300.00"),
-        key(),
-      );
+      const created = await trader.client.post<{ bot: { id: string } }>("/api/v1/bots", dcaBot(), key());
       expect(created.status).toBe(201);
       const started = await trader.client.post(`/api/v1/bots/${created.body.bot.id}/start`, {});
       expect(started.status).toBe(200);
@@ -285,7 +264,7 @@ describe("plan limits on bots", () => {
       key(),
     );
     expect(paper.status).toBe(201);
-    const tooBig = await trader.client.post("/api/v1/bots", dcaBot("10000.01"), key());
+    const tooBig = await trader.client.post("/api/v1/bots", dcaBot({ budget: "10000.01" }), key());
     expect(tooBig.status).toBe(403);
     expect(errorCode(tooBig)).toBe("plan_limit_reached");
     expect(JSON.stringify(tooBig.body)).toContain("10000.00");

@@ -173,25 +173,21 @@ export async function changePlan(
     ? ((target.monthlyPriceMinor - current.terms.monthlyPriceMinor) * BigInt(periodEndMs - nowMs)) /
       BigInt(PLAN_PERIOD_MS)
     : target.monthlyPriceMinor;
-  const change: PlanChangeRow = {
-    id,
-    userId,
-    clientKey: request.clientKey,
-    requestHash,
-    kind: "upgrade",
-    fromPlan: current.terms.name,
-    toPlan: target.name,
-    periodStartMs,
-    periodEndMs,
-    amount,
-    status: "pending",
-    reason: null,
-    entryId: null,
-    attempts: 0,
-    retryAtMs: null,
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-  };
+  const change = newChange(
+    {
+      id,
+      userId,
+      clientKey: request.clientKey,
+      requestHash,
+      kind: "upgrade",
+      fromPlan: current.terms.name,
+      toPlan: target.name,
+      periodStartMs,
+      periodEndMs,
+      amount,
+    },
+    nowMs,
+  );
   await record(deps, change, nowMs);
   const after = await carryOut(deps, change, audit, nowMs);
   if (after.status === "refused") throw refusal(after);
@@ -203,6 +199,27 @@ export async function changePlan(
     );
   }
   return planOf(deps, userId, nowMs);
+}
+
+/** A plan change as first recorded: pending (or done, for one that moves no money), no attempts yet. */
+function newChange(
+  fields: Omit<
+    PlanChangeRow,
+    "status" | "reason" | "entryId" | "attempts" | "retryAtMs" | "createdAtMs" | "updatedAtMs"
+  > &
+    Partial<Pick<PlanChangeRow, "status">>,
+  nowMs: number,
+): PlanChangeRow {
+  return {
+    status: "pending",
+    reason: null,
+    entryId: null,
+    attempts: 0,
+    retryAtMs: null,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    ...fields,
+  };
 }
 
 function refusal(change: PlanChangeRow): ApiError {
@@ -356,25 +373,22 @@ async function applyWithoutCharge(
   current: PlanState,
   options: { event: string; audit: AuditContext; nowMs: number; set: { scheduledPlan: PlanName | null } },
 ): Promise<void> {
-  const change: PlanChangeRow = {
-    id,
-    userId,
-    clientKey,
-    requestHash,
-    kind,
-    fromPlan: current.terms.name,
-    toPlan: options.set.scheduledPlan ?? current.terms.name,
-    periodStartMs: current.periodStartMs ?? options.nowMs,
-    periodEndMs: current.renewsAtMs ?? options.nowMs,
-    amount: 0n,
-    status: "done",
-    reason: null,
-    entryId: null,
-    attempts: 0,
-    retryAtMs: null,
-    createdAtMs: options.nowMs,
-    updatedAtMs: options.nowMs,
-  };
+  const change = newChange(
+    {
+      id,
+      userId,
+      clientKey,
+      requestHash,
+      kind,
+      fromPlan: current.terms.name,
+      toPlan: options.set.scheduledPlan ?? current.terms.name,
+      periodStartMs: current.periodStartMs ?? options.nowMs,
+      periodEndMs: current.renewsAtMs ?? options.nowMs,
+      amount: 0n,
+      status: "done",
+    },
+    options.nowMs,
+  );
   const inserted = await deps.db.insert(planChanges).values(change).onConflictDoNothing();
   if (inserted.rowsAffected !== 1) return; // the same request again: already done
   isolateMetrics.increment("chx_plan_changes_total", { kind, outcome: "done" });
@@ -411,25 +425,21 @@ async function renew(deps: PlanDeps, row: SubscriptionRow, nowMs: number): Promi
   const next = PLANS[row.scheduledPlan ?? (isPlanName(row.plan) ? row.plan : "free")];
   // Away for more than a whole period (no sweep ran): the new period starts now.
   const periodStartMs = nowMs - endedMs >= PLAN_PERIOD_MS ? nowMs : endedMs;
-  const change: PlanChangeRow = {
-    id: `renewal_${(await sha256Hex(`renewal:${row.userId}:${periodStartMs}`)).slice(0, 32)}`,
-    userId: row.userId,
-    clientKey: null,
-    requestHash: await sha256Hex(`renewal:${next.name}`),
-    kind: "renewal",
-    fromPlan: row.plan,
-    toPlan: next.name,
-    periodStartMs,
-    periodEndMs: periodStartMs + PLAN_PERIOD_MS,
-    amount: next.monthlyPriceMinor,
-    status: "pending",
-    reason: null,
-    entryId: null,
-    attempts: 0,
-    retryAtMs: null,
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-  };
+  const change = newChange(
+    {
+      id: `renewal_${(await sha256Hex(`renewal:${row.userId}:${periodStartMs}`)).slice(0, 32)}`,
+      userId: row.userId,
+      clientKey: null,
+      requestHash: await sha256Hex(`renewal:${next.name}`),
+      kind: "renewal",
+      fromPlan: row.plan,
+      toPlan: next.name,
+      periodStartMs,
+      periodEndMs: periodStartMs + PLAN_PERIOD_MS,
+      amount: next.monthlyPriceMinor,
+    },
+    nowMs,
+  );
   try {
     await record(deps, change, nowMs);
   } catch (error) {
