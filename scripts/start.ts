@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { createDatabaseClient } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { seedDemoData } from "../db/seed.ts";
@@ -11,10 +13,12 @@ import {
 } from "../test/support/binance-standin/server.ts";
 import { ConfigError, parseConfig } from "../worker/env.ts";
 import { ensureDevVars } from "./dev-vars.ts";
+import { type Supervisor, spawnChild, supervise } from "./supervisor.ts";
 
 /**
  * `npm start`: the whole platform on embedded defaults. Local libSQL server and local Binance
  * stand-in -> migrations -> demo seed -> Remix build -> wrangler dev. Ctrl-C stops all of it.
+ * A `wrangler dev` that dies is started again (scripts/supervisor.ts); the database stays up.
  */
 const host = "127.0.0.1";
 const libsqlPort = Number(process.env.LIBSQL_PORT ?? 8080);
@@ -41,10 +45,12 @@ const children: ChildProcess[] = [];
 let stopping = false;
 let stopServer: (() => Promise<void>) | undefined;
 let stopStandin: (() => Promise<void>) | undefined;
+let wrangler: Supervisor | undefined;
 
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  await wrangler?.stop();
   // Each child leads its own process group: signal the group, so grandchildren (npx ->
   // wrangler -> workerd) stop too, whether we were stopped by Ctrl-C or by a supervisor.
   for (const child of children) {
@@ -71,6 +77,31 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
       code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
     );
   });
+}
+
+/**
+ * wrangler dev's local proxy holds about three descriptors per request in flight, and Node
+ * raises its soft open-files limit to the hard one, which is all wrangler and workerd get: at a
+ * hard limit of 1,024 a burst of ~600 parallel requests made wrangler dev exit (RUNBOOK.md).
+ */
+const LOW_OPEN_FILES_LIMIT = 4096;
+
+function warnOnLowOpenFilesLimit() {
+  let limits: string;
+  try {
+    limits = readFileSync("/proc/self/limits", "utf8");
+  } catch {
+    return; // not Linux
+  }
+  const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(limits);
+  const soft = match?.[1] === "unlimited" ? Number.POSITIVE_INFINITY : Number(match?.[1]);
+  if (Number.isFinite(soft) && soft < LOW_OPEN_FILES_LIMIT) {
+    log("open-files limit is low: a burst of parallel requests can make wrangler dev exit", {
+      openFilesLimit: soft,
+      parallelRequestsAtMost: Math.floor(soft / 3),
+      fix: "raise the hard limit (ulimit -Hn, or the container's --ulimit nofile=65536:65536); see RUNBOOK.md",
+    });
+  }
 }
 
 async function main() {
@@ -117,13 +148,51 @@ async function main() {
   client.close();
 
   await run("npx", ["remix", "vite:build"]);
-  const wranglerEnv = { WRANGLER_SEND_METRICS: "false" };
+  const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
   log("starting wrangler dev", { url: `http://${host}:${port}` });
-  await run(
-    "npx",
-    ["wrangler", "dev", "--ip", host, "--port", String(port), "--var", `TURSO_DATABASE_URL:${databaseUrl}`],
-    wranglerEnv,
+  const wranglerArgs = [
+    "dev",
+    "--ip",
+    host,
+    "--port",
+    String(port),
+    "--var",
+    `TURSO_DATABASE_URL:${databaseUrl}`,
+  ];
+  // The CSRF check's origin (SITE_ORIGIN): the address wrangler dev serves, unless .dev.vars or
+  // the environment names another (a tunnel, a proxy in front).
+  if (!vars.SITE_ORIGIN) {
+    wranglerArgs.push("--var", `SITE_ORIGIN:${process.env.SITE_ORIGIN ?? `http://${host}:${port}`}`);
+  }
+  // wrangler's CLI itself, not `npx wrangler`: npx and wrangler's bin wrapper both report a
+  // child killed by a signal as exit code 0, which would read as "stopped on purpose".
+  const wranglerCli = join(
+    dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
+    "wrangler-dist/cli.js",
   );
+  warnOnLowOpenFilesLimit();
+  wrangler = supervise({
+    name: "wrangler dev",
+    start: () => spawnChild(process.execPath, ["--no-warnings", wranglerCli, ...wranglerArgs], wranglerEnv),
+    // wrangler dev can also hang without exiting (after restarting a workerd it lost): /healthz
+    // decides, and three failed probes in a row restart it like a crash.
+    health: {
+      probe: async () => {
+        const response = await fetch(`http://${host}:${port}/healthz`, {
+          signal: AbortSignal.timeout(3_000),
+        });
+        await response.body?.cancel();
+        return response.ok;
+      },
+    },
+    log: (level, message, fields) =>
+      console.log(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })),
+  });
+  const end = await wrangler.done;
+  if (end.reason === "gave_up") {
+    // The database and the stand-in stay up (their state is worth a look); Ctrl-C stops them.
+    await new Promise<never>(() => undefined);
+  }
 }
 
 main().then(

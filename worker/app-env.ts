@@ -3,12 +3,14 @@ import type { RequestIdVariables } from "./middleware/request-id/index.ts";
 import type { RequestLogVariables } from "./middleware/request-log/index.ts";
 import type { SecurityHeadersVariables } from "./middleware/security-headers/index.ts";
 import type { SessionVariables } from "./middleware/session/index.ts";
+import type { WafVariables } from "./middleware/waf/index.ts";
 import type { Services } from "./services/context.ts";
 
 type AppVariables = RequestIdVariables &
   RequestLogVariables &
   SessionVariables &
-  SecurityHeadersVariables & {
+  SecurityHeadersVariables &
+  WafVariables & {
     services: Services;
   };
 

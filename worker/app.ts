@@ -16,6 +16,7 @@ import type { AppEnv } from "./app-env.ts";
 import { ConfigError, getConfig } from "./env.ts";
 import { ApiError, errorBody } from "./errors.ts";
 import { createLogger } from "./logger.ts";
+import { pageErrors } from "./middleware/page-errors/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { requestLog } from "./middleware/request-log/index.ts";
@@ -111,6 +112,7 @@ export function createApp(options: AppOptions = {}) {
   });
 
   const sessionMiddleware = session();
+  const pageSessionMiddleware = session({ refuseCrossOriginWithoutSession: true });
   const rateLimitMiddleware = rateLimit();
 
   const register = (prefix: string, routes: RouteDefinition[]) => {
@@ -178,9 +180,10 @@ export function createApp(options: AppOptions = {}) {
         c.set("routeClass", "public");
         await next();
       },
+      pageErrors(),
       waf({ routeClass: "public", exclusions: PAGE_EXCLUSIONS }),
       rateLimitMiddleware,
-      sessionMiddleware,
+      pageSessionMiddleware,
       (c) => pages(c),
     );
   }

@@ -8,6 +8,9 @@ const base64Key32 = z
   .string()
   .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64 encoded (44 characters)");
 
+/** wrangler dev's address (wrangler.toml [dev]): the site's origin when SITE_ORIGIN is not set. */
+export const LOCAL_SITE_ORIGIN = "http://127.0.0.1:8787";
+
 const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -22,6 +25,22 @@ const configSchema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   SENTRY_DSN: z.url().optional(),
   RELEASE: z.string().default("dev"),
+  /**
+   * The site's own origin (scheme, host and port, as browsers send it in `Origin`). A
+   * state-changing request must come from it (CSRF), and log-in redirects stay on it. Never
+   * taken from the request's Host header, which the client writes. Required in production.
+   */
+  SITE_ORIGIN: z
+    .string()
+    .refine(isSiteOrigin, "must be an http:// or https:// origin without path, query or credentials")
+    .transform((value) => new URL(value).origin)
+    .default(LOCAL_SITE_ORIGIN),
+  /**
+   * Sign-ups allowed per address (an IPv4 address, an IPv6 /64) per 24 hours, counted exactly.
+   * Unset: 10 in production, 10,000 elsewhere (tests and benchmarks sign up many users from
+   * 127.0.0.1). See signupsPerAddressPerDay().
+   */
+  SIGNUPS_PER_ADDRESS_PER_DAY: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** How often the Reconciler object runs and stores a reconciliation report (ms). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(600_000),
   /**
@@ -64,7 +83,31 @@ function isExchangeBaseUrl(value: string): boolean {
   );
 }
 
+function isSiteOrigin(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (
+    (url.protocol === "https:" || url.protocol === "http:") &&
+    url.pathname === "/" &&
+    url.search === "" &&
+    url.hash === "" &&
+    url.username === "" &&
+    url.password === "" &&
+    !value.endsWith("#") &&
+    !value.endsWith("?")
+  );
+}
+
 export type Config = z.infer<typeof configSchema>;
+
+/** The sign-up limit per address and 24 hours: SIGNUPS_PER_ADDRESS_PER_DAY, else by environment. */
+export function signupsPerAddressPerDay(config: Pick<Config, "ENVIRONMENT" | "SIGNUPS_PER_ADDRESS_PER_DAY">) {
+  return config.SIGNUPS_PER_ADDRESS_PER_DAY ?? (config.ENVIRONMENT === "production" ? 10 : 10_000);
+}
 
 export interface Bindings {
   USER_LEDGER: DurableObjectNamespace<import("../durable-objects/user-ledger/user-ledger.ts").UserLedger>;
@@ -101,11 +144,14 @@ export function parseConfig(env: Record<string, unknown>): Config {
     if (value !== undefined && value !== "") picked[key] = value;
   }
   const result = configSchema.safeParse(picked);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
-    );
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  // The local default would refuse every browser form in production (fail closed); say so.
+  if (picked.ENVIRONMENT === "production" && picked.SITE_ORIGIN === undefined) {
+    problems.push("SITE_ORIGIN: must be set in production (the site's https:// origin)");
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return result.data;
 }
 

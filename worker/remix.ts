@@ -20,5 +20,21 @@ export interface RemixLoadContext {
 }
 
 export function remixFetch(request: Request, context: RemixLoadContext): Promise<Response> {
-  return handleRemixRequest(request, context as unknown as Parameters<typeof handleRemixRequest>[1]);
+  return handleRemixRequest(
+    withoutOrigin(request),
+    context as unknown as Parameters<typeof handleRemixRequest>[1],
+  );
+}
+
+/**
+ * The session middleware has already decided CSRF against the configured SITE_ORIGIN. Remix's
+ * own check compares `Origin` with the Host / X-Forwarded-Host headers, which the client
+ * writes and a proxy may rewrite, and throws (a 500) on a mismatch; handed no `Origin`, it
+ * leaves the decision to ours.
+ */
+function withoutOrigin(request: Request): Request {
+  if (request.method === "GET" || request.method === "HEAD" || !request.headers.has("Origin")) return request;
+  const headers = new Headers(request.headers);
+  headers.delete("Origin");
+  return new Request(request, { headers });
 }

@@ -1,9 +1,12 @@
-import type { HTMLAttributes, ReactNode } from "react";
+import { type HTMLAttributes, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
 
 /**
  * The pages' tables: one column list (header, cell, alignment) instead of a hand-written
- * thead and tbody each time. Numbers align right in tabular figures (`numeric`); a wide table
- * scrolls sideways inside its wrapper instead of widening the page.
+ * thead and tbody each time. Numbers align right in tabular figures (`numeric`). On a phone
+ * (app.css, below 760 px) each row becomes a card, each cell a line led by its column's
+ * header, so no table is ever wider than the screen; the ARIA roles keep it a table for screen
+ * readers once CSS has changed how it is displayed. On wider screens a table too wide for its
+ * panel scrolls sideways inside its wrapper, never the page.
  */
 
 export interface Column<Row> {
@@ -12,6 +15,8 @@ export interface Column<Row> {
   /** Header text; omit for a column of buttons. A table whose columns have none has no thead. */
   header?: ReactNode;
   cell: (row: Row) => ReactNode;
+  /** The cell's label in the phone layout when `header` is not plain text. */
+  label?: string;
   /** Right-aligned, tabular figures: amounts, prices, counts, and row actions. */
   numeric?: boolean;
   className?: string;
@@ -36,6 +41,38 @@ export interface DataTableProps<Row> {
   label?: string;
 }
 
+/**
+ * Whether the wrapper is scrolling sideways right now (its table is wider than it). Such a
+ * wrapper becomes a focusable, named region so a keyboard can scroll it too; one that fits
+ * stays out of the tab order.
+ */
+function useScrollsSideways(wrapper: RefObject<HTMLDivElement | null>, shown: boolean): boolean {
+  const [scrolls, setScrolls] = useState(false);
+  useEffect(() => {
+    const element = shown ? wrapper.current : null;
+    if (!element || typeof ResizeObserver === "undefined") return;
+    const measure = () => setScrolls(element.scrollWidth > element.clientWidth + 1);
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    measure();
+    return () => observer.disconnect();
+  }, [wrapper, shown]);
+  return scrolls;
+}
+
+/**
+ * Explicit table roles: Safari drops a table's semantics once CSS displays its parts as blocks
+ * (the phone cards), so screen readers would read the cells as loose text without them.
+ */
+const ROLES = {
+  table: { role: "table" },
+  rowgroup: { role: "rowgroup" },
+  row: { role: "row" },
+  columnheader: { role: "columnheader" },
+  cell: { role: "cell" },
+} as const;
+
 export function DataTable<Row>({
   columns,
   rows,
@@ -46,31 +83,52 @@ export function DataTable<Row>({
   testId,
   label,
 }: DataTableProps<Row>) {
-  if (rows.length === 0 && empty !== undefined) {
+  const wrapper = useRef<HTMLDivElement>(null);
+  const shown = rows.length > 0 || empty === undefined;
+  const scrolls = useScrollsSideways(wrapper, shown);
+  if (!shown) {
     return <p className="muted table-empty">{empty}</p>;
   }
   const cellClass = (column: Column<Row>) =>
     [column.numeric ? "numeric" : "", column.className ?? ""].filter(Boolean).join(" ") || undefined;
   const hasHeader = columns.some((column) => column.header !== undefined);
+  const labelOf = (column: Column<Row>) =>
+    column.label ?? (typeof column.header === "string" ? column.header : undefined);
   return (
-    <div className="table-scroll">
-      <table className={className ? `table ${className}` : "table"} data-testid={testId} aria-label={label}>
+    <div
+      className="table-scroll"
+      ref={wrapper}
+      {...(scrolls
+        ? { tabIndex: 0, role: "region", "aria-label": `${label ?? "Table"}, scrolls sideways` }
+        : {})}
+    >
+      <table
+        className={className ? `table table-cards ${className}` : "table table-cards"}
+        data-testid={testId}
+        aria-label={label}
+        {...ROLES.table}
+      >
         {hasHeader ? (
-          <thead>
-            <tr>
+          <thead {...ROLES.rowgroup}>
+            <tr {...ROLES.row}>
               {columns.map((column) => (
-                <th key={column.id} scope="col" className={cellClass(column)}>
+                <th key={column.id} scope="col" {...ROLES.columnheader} className={cellClass(column)}>
                   {column.header}
                 </th>
               ))}
             </tr>
           </thead>
         ) : null}
-        <tbody>
+        <tbody {...ROLES.rowgroup}>
           {rows.map((row) => (
-            <tr key={rowKey(row)} {...rowProps?.(row)}>
+            <tr key={rowKey(row)} {...ROLES.row} {...rowProps?.(row)}>
               {columns.map((column) => (
-                <td key={column.id} className={cellClass(column)}>
+                <td
+                  key={column.id}
+                  {...ROLES.cell}
+                  className={cellClass(column)}
+                  data-label={labelOf(column)}
+                >
                   {column.cell(row)}
                 </td>
               ))}

@@ -22,6 +22,7 @@ const COLUMNS: Column<MarketRow>[] = [
   {
     id: "market",
     header: "Market",
+    className: "markets-col-market",
     cell: (row) => (
       <div className="market-cell">
         <PairIcon base={row.base} quote={row.quote} />
@@ -33,7 +34,7 @@ const COLUMNS: Column<MarketRow>[] = [
           <div className="market-name">
             {row.baseName}
             {row.liveTradable ? null : (
-              <span className="badge badge-paper" title="Not listed on the exchange: PAPER trading only">
+              <span className="badge badge-paper" title="Not tradable LIVE here: PAPER trading only">
                 Paper only
               </span>
             )}
@@ -46,6 +47,7 @@ const COLUMNS: Column<MarketRow>[] = [
     id: "last",
     header: "Last price",
     numeric: true,
+    className: "markets-col-last",
     cell: (row) => (
       <>
         <Money value={row.last} unit={row.quote} />
@@ -64,12 +66,14 @@ const COLUMNS: Column<MarketRow>[] = [
     id: "change",
     header: "24h change",
     numeric: true,
+    className: "markets-col-change",
     cell: (row) => <Money value={row.change24h} unit="%" change />,
   },
   {
     id: "volume",
     header: "24h volume",
     numeric: true,
+    className: "markets-col-volume",
     cell: (row) => (
       <>
         <Money value={row.quoteVolume24h} unit={row.quote} maxDecimals={row.quote === "BTC" ? 4 : 0} />
@@ -95,6 +99,7 @@ const COLUMNS: Column<MarketRow>[] = [
     id: "trade",
     header: <span className="visually-hidden">Action</span>,
     numeric: true,
+    className: "markets-col-trade",
     cell: (row) => (
       <Link className="button button-small button-secondary" to={`/trade?symbol=${row.symbol}`}>
         Trade

@@ -1,4 +1,5 @@
 import { formatMinor, parseDecimal, pow10 } from "../../worker/services/markets/decimal.ts";
+import { formatDecimal, PLAIN_DECIMAL } from "./decimal-text.ts";
 
 /**
  * The one way to show a rate as a percentage: the API's decimal string with its point moved two
@@ -24,4 +25,14 @@ export function percentText(rate: string, options: { minDecimals?: number } = {}
     percentScale = minDecimals;
   }
   return `${percentScale === 0 ? percentMinor.toString() : formatMinor(percentMinor, percentScale)} %`;
+}
+
+/**
+ * A value that is already a percentage ("-1.25" = −1.25 %, as the API's `change24h`), in the
+ * same form as `percentText`: "−1.25 %", or "+2.08 %" with `signed` for a change. Grouped like
+ * every other number; text that is not a plain decimal is returned as is.
+ */
+export function percentChangeText(percent: string, options: { signed?: boolean } = {}): string {
+  if (!PLAIN_DECIMAL.test(percent)) return percent;
+  return `${formatDecimal(percent, { signed: options.signed ?? false })} %`;
 }

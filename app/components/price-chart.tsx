@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { chartLocalization, decimalsOf } from "./chart-format.ts";
 
 /**
  * Candles and volume with `lightweight-charts`, loaded in the browser only (a dynamic import
@@ -20,10 +21,22 @@ export const CHART_INTERVALS = ["1m", "5m", "1h", "1d"] as const;
 export type ChartInterval = (typeof CHART_INTERVALS)[number];
 
 const REFRESH_MS = 5_000;
+const NO_LINES: readonly ChartPriceLine[] = [];
 const HISTORY = 150;
 
 type ChartModule = typeof import("lightweight-charts");
 type Chart = ReturnType<ChartModule["createChart"]>;
+type CandleSeries = ReturnType<Chart["addSeries"]>;
+
+/** A horizontal line at a price (the trader's own open orders on the Trade page). */
+export interface ChartPriceLine {
+  id: string;
+  /** Decimal string, as the API sends prices. */
+  price: string;
+  title: string;
+  color: string;
+  dashed?: boolean;
+}
 
 function bar(candle: CandleWire) {
   // Seconds since the epoch, as the library expects (UTCTimestamp is a branded number).
@@ -48,12 +61,20 @@ export function PriceChart({
   symbol,
   initial,
   initialInterval = "1m",
+  lines = NO_LINES,
 }: {
   symbol: string;
   initial: CandleWire[];
   initialInterval?: ChartInterval;
+  lines?: readonly ChartPriceLine[];
 }) {
   const container = useRef<HTMLDivElement>(null);
+  const seriesRef = useRef<CandleSeries | null>(null);
+  // The page's revalidations bring a new `initial` array each time; the chart is built once per
+  // symbol and interval, and keeps itself current by polling.
+  const initialRef = useRef(initial);
+  initialRef.current = initial;
+  const [seriesVersion, setSeriesVersion] = useState(0);
   const [interval, setInterval] = useState<ChartInterval>(initialInterval);
   const [state, setState] = useState<"loading" | "ready" | "error">("loading");
 
@@ -65,7 +86,8 @@ export function PriceChart({
     if (!element) return;
     setState("loading");
     const load = async (limit: number): Promise<CandleWire[]> => {
-      if (limit === HISTORY && interval === initialInterval && initial.length > 0) return initial;
+      const first = initialRef.current;
+      if (limit === HISTORY && interval === initialInterval && first.length > 0) return first;
       const response = await fetch(`/api/v1/markets/${symbol}/candles?interval=${interval}&limit=${limit}`);
       if (!response.ok) throw new Error(`candles ${response.status}`);
       return ((await response.json()) as { candles: CandleWire[] }).candles;
@@ -74,8 +96,10 @@ export function PriceChart({
       try {
         const [library, candles] = await Promise.all([import("lightweight-charts"), load(HISTORY)]);
         if (disposed) return;
+        const priceDecimals = decimalsOf(candles[0]?.close);
         chart = library.createChart(element, {
           autoSize: true,
+          localization: chartLocalization(priceDecimals),
           layout: {
             background: { color: "transparent" },
             textColor: "#8b9bab",
@@ -93,6 +117,7 @@ export function PriceChart({
           borderVisible: false,
           wickUpColor: "#3fb68b",
           wickDownColor: "#e0605e",
+          priceFormat: { type: "price", precision: priceDecimals, minMove: 10 ** -priceDecimals },
         });
         const volumeSeries = chart.addSeries(library.HistogramSeries, {
           priceFormat: { type: "volume" },
@@ -100,6 +125,8 @@ export function PriceChart({
         });
         chart.priceScale("volume").applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
         candleSeries.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.22 } });
+        seriesRef.current = candleSeries;
+        setSeriesVersion((version) => version + 1);
         const bars = candles.map(bar);
         candleSeries.setData(bars.map((entry) => entry.candle));
         volumeSeries.setData(bars.map((entry) => entry.volume));
@@ -128,9 +155,37 @@ export function PriceChart({
     return () => {
       disposed = true;
       if (timer) clearTimeout(timer);
+      seriesRef.current = null;
       chart?.remove();
     };
-  }, [symbol, interval, initial, initialInterval]);
+  }, [symbol, interval, initialInterval]);
+
+  // The lines follow the orders without rebuilding the chart: drawn again on each change.
+  const linesKey = lines.map((line) => `${line.id}:${line.price}:${line.title}:${line.color}`).join("|");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: linesKey stands for the lines' content.
+  useEffect(() => {
+    const series = seriesRef.current;
+    if (!series || seriesVersion === 0) return;
+    const drawn = lines.flatMap((line) => {
+      const price = Number(line.price);
+      if (!Number.isFinite(price) || price <= 0) return [];
+      return [
+        series.createPriceLine({
+          price,
+          color: line.color,
+          lineWidth: 1,
+          lineStyle: line.dashed ? 2 : 0,
+          axisLabelVisible: true,
+          title: line.title,
+        }),
+      ];
+    });
+    return () => {
+      // A chart already removed (a new symbol or interval) took its lines with it.
+      if (seriesRef.current !== series) return;
+      for (const line of drawn) series.removePriceLine(line);
+    };
+  }, [linesKey, seriesVersion]);
 
   return (
     <div className="chart-panel">
@@ -150,7 +205,13 @@ export function PriceChart({
       </fieldset>
       <div className="chart-wrap">
         {/* The library owns this element's children; React renders nothing inside it. */}
-        <div className="chart-canvas" ref={container} data-testid="price-chart" data-state={state} />
+        <div
+          className="chart-canvas"
+          ref={container}
+          data-testid="price-chart"
+          data-state={state}
+          data-order-lines={lines.length}
+        />
         {state === "loading" ? <div className="chart-placeholder">Loading chart…</div> : null}
         {state === "error" ? (
           <div className="chart-placeholder">

@@ -21,9 +21,8 @@ import { pageCaller, toActionFailure } from "../utils/session.server.ts";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const caller = await withDependencies(() => pageCaller(context, request));
-  const origin = new URL(request.url).origin;
   const [fees, plan, referrals, wallets] = await withDependencies(() =>
-    Promise.all([accountFees(caller), accountPlan(caller), myReferrals(caller, origin), myWallets(caller)]),
+    Promise.all([accountFees(caller), accountPlan(caller), myReferrals(caller), myWallets(caller)]),
   );
   const liveGbp = wallets.find((wallet) => wallet.mode === "live" && wallet.asset === "GBP");
   return {

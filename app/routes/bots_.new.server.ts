@@ -2,15 +2,16 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudfla
 import { redirect } from "@remix-run/cloudflare";
 import { validate } from "../../worker/api/validation.ts";
 import { parseDcaParams, parseGridParams } from "../../worker/services/bots/strategy/index.ts";
-import { parseAmount } from "../../worker/services/ledger/amount.ts";
+import { atField } from "../../worker/services/forms/messages.ts";
 import type { WalletView } from "../../worker/services/ledger/movements.ts";
 import { isMarketSymbol, listMarkets, MARKET_SYMBOLS, MARKETS } from "../../worker/services/markets/index.ts";
-import type { MarketSummaryView } from "../../worker/services/markets/view.ts";
+import { isLiveTradable, type MarketSummaryView } from "../../worker/services/markets/view.ts";
 import { createBot, createBotInput } from "../../worker/use-cases/bots.ts";
 import { type Caller, signedIn } from "../../worker/use-cases/caller.ts";
 import { myWallets } from "../../worker/use-cases/wallets.ts";
 import { botPreview } from "../components/bots/preview.ts";
 import {
+  budgetProblem,
   type Draft,
   draftFrom,
   fieldsOfStep,
@@ -23,6 +24,7 @@ import {
   type WizardStepId,
 } from "../components/bots/wizard.ts";
 import type { PairChoice } from "../components/bots/wizard-steps.tsx";
+import { amountText } from "../components/money.tsx";
 import { withDependencies } from "../utils/dependencies.server.ts";
 import { pageCaller, toActionFailure } from "../utils/session.server.ts";
 
@@ -62,7 +64,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       base: market.base,
       quote: market.quote,
       last: markets.find((entry) => entry.symbol === symbol)?.last ?? null,
-      liveTradable: market.liveTradable,
+      liveTradable: isLiveTradable(market, context.services.config),
     };
   });
   const twoFactorEnabled = signedIn(caller).twoFactorEnabled;
@@ -123,21 +125,22 @@ function pairErrors(draft: Draft, context: DraftContext): FieldErrors {
   const market = MARKETS[draft.symbol];
   if (draft.mode !== "paper" && draft.mode !== "live") {
     errors.mode = "Choose PAPER or LIVE.";
-  } else if (draft.mode === "live" && !market.liveTradable) {
+  } else if (
+    draft.mode === "live" &&
+    !context.pairs.find((pair) => pair.symbol === market.symbol)?.liveTradable
+  ) {
     errors.mode = `${market.symbol} can only be traded on paper.`;
   } else if (draft.mode === "live" && !context.twoFactorEnabled) {
     errors.mode = "LIVE bots need two-factor authentication: turn it on in Security first.";
   }
-  const budget = parseAmount(market.quote, draft.budget);
-  if (!budget.ok) {
-    errors.budget = draft.budget === "" ? "Enter a budget." : `The budget ${budget.message}.`;
-  } else if (!errors.mode) {
-    const wallet = context.wallets.find((entry) => entry.mode === draft.mode && entry.asset === market.quote);
-    const available = wallet ? parseAmount(market.quote, wallet.available, { allowZero: true }) : null;
-    if (!available?.ok || available.amountMinor < budget.amountMinor) {
-      errors.budget = `Only ${wallet?.available ?? "0"} ${market.quote} is available in your ${draft.mode.toUpperCase()} book.`;
-    }
-  }
+  // The same check the budget field runs as the trader types (wizard.ts budgetProblem).
+  const wallet = context.wallets.find((entry) => entry.mode === draft.mode && entry.asset === market.quote);
+  const problem = budgetProblem(
+    draft.budget,
+    market.quote,
+    errors.mode ? undefined : (wallet?.available ?? "0"),
+  );
+  if (problem) errors.budget = atField(problem);
   return errors;
 }
 
@@ -153,7 +156,7 @@ function parameterErrors(draft: Draft, context: DraftContext): FieldErrors {
   }
   if (preview.covered === false) {
     return {
-      [STEP_ERROR]: `Your budget of ${preview.budget} ${preview.quote} does not cover these orders: they need at least ${preview.required} ${preview.quote}, fees included. Lower the orders, or raise the budget in step 2.`,
+      [STEP_ERROR]: `Your budget of ${amountText(preview.budget ?? "0", preview.quote)} does not cover these orders: they need at least ${amountText(preview.required, preview.quote)}, fees included. Lower the orders, or raise the budget in step 2.`,
     };
   }
   return {};

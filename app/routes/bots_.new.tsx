@@ -1,9 +1,12 @@
 import type { LinksFunction, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { type ChangeEvent, useMemo, useState } from "react";
+import { atField } from "../../worker/services/forms/messages.ts";
+import { isAssetCode } from "../../worker/services/ledger/assets.ts";
 import { BotPreviewPanel } from "../components/bots/bot-preview.tsx";
 import { botPreview } from "../components/bots/preview.ts";
 import {
+  budgetProblem,
   DRAFT_FIELDS,
   type Draft,
   type DraftField,
@@ -73,6 +76,12 @@ function Wizard({
   const kind = kindOf(draft);
   const pair = data.pairs.find((entry) => entry.symbol === draft.symbol);
   const quote = pair?.quote ?? "";
+  // The budget is checked as it is typed, with the check the step runs on the server.
+  if (step === "pair" && edited.has("budget") && pair && isAssetCode(pair.quote)) {
+    const book = draft.mode === "live" || draft.mode === "paper" ? data.available[draft.mode] : undefined;
+    const problem = budgetProblem(draft.budget, pair.quote, book ? (book[pair.quote] ?? "0") : undefined);
+    if (problem) errors.budget = atField(problem);
+  }
   const preview = useMemo(() => botPreview(draft, pair?.last ?? null), [draft, pair?.last]);
   const shownFields = new Set<DraftField>(fieldsOfStep(step, kind));
 

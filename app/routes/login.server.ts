@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
-import { redirect } from "@remix-run/cloudflare";
+import { data, redirect } from "@remix-run/cloudflare";
 import { ApiError } from "../../worker/errors.ts";
 import { emailSchema } from "../../worker/services/auth/accounts.ts";
 import { logInCodeStep, logInPasswordStep } from "../../worker/use-cases/auth.ts";
@@ -25,7 +25,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
-  const redirectTo = safeRedirect(form.get("redirectTo"));
+  const redirectTo = safeRedirect(form.get("redirectTo"), context.services.config.SITE_ORIGIN);
   const services = context.services;
   try {
     if (form.get("intent") === "code") {
@@ -58,11 +58,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (error) {
     const failure = toActionFailure(error);
     const challenge = form.get("intent") === "code" ? String(form.get("challenge") ?? "") : undefined;
-    return {
+    const answer = {
       ...failure,
       ...(challenge && failure.error.code !== "challenge_expired"
         ? { step: "code" as const, challenge }
         : {}),
     };
+    // A lock-out answers 429 with Retry-After, as the API does; the form says when to try again.
+    const seconds = failure.error.retryAfterSeconds;
+    return seconds === undefined
+      ? data(answer)
+      : data(answer, { status: 429, headers: { "Retry-After": String(seconds) } });
   }
 }

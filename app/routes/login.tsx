@@ -1,9 +1,15 @@
-import type { MetaFunction } from "@remix-run/cloudflare";
+import type { HeadersFunction, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormError } from "../components/form.tsx";
 import type { action } from "./login.server.ts";
 
 export { action, loader } from "./login.server.ts";
+
+/** A lock-out's Retry-After (from the action) reaches the browser on the page's own response too. */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
+};
 
 export const meta: MetaFunction = () => [{ title: "Log in · CoinHubX" }];
 

@@ -2,6 +2,7 @@ import type { MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { MarketsTable } from "../components/markets-table.tsx";
+import { MARKETS_REFRESH_MS, useLiveMarketRows } from "../components/use-market-rows.ts";
 import type { loader } from "./markets.server.ts";
 
 export { loader } from "./markets.server.ts";
@@ -9,7 +10,9 @@ export { loader } from "./markets.server.ts";
 export const meta: MetaFunction = () => [{ title: "All markets · CoinHubX" }];
 
 export default function Markets() {
-  const { rows, unavailable } = useLoaderData<typeof loader>();
+  const loaded = useLoaderData<typeof loader>();
+  const { unavailable } = loaded;
+  const { rows, failed } = useLiveMarketRows(loaded.rows);
   const [query, setQuery] = useState("");
   const needle = query
     .trim()
@@ -30,7 +33,8 @@ export default function Markets() {
         <div>
           <h1>All markets</h1>
           <p className="muted">
-            {rows.length} spot markets · prices and 24-hour figures update every second at the source
+            {rows.length} spot markets · prices and 24-hour figures refresh every {MARKETS_REFRESH_MS / 1000}{" "}
+            seconds
           </p>
         </div>
         <label className="search">
@@ -45,7 +49,12 @@ export default function Markets() {
           />
         </label>
       </header>
-      {stale ? (
+      {failed ? (
+        <p className="notice-inline" role="status" data-testid="markets-not-refreshing">
+          Prices are not refreshing: the connection to the market data failed. Figures shown may be out of
+          date.
+        </p>
+      ) : stale ? (
         <p className="notice-inline" role="status">
           Some prices are delayed: the price source is not answering, so the last known prices are shown.
         </p>

@@ -2,6 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudfla
 import { data } from "@remix-run/cloudflare";
 import { validate } from "../../worker/api/validation.ts";
 import { listRecentAudit } from "../../worker/services/audit/recent.ts";
+import { normaliseDepositReference } from "../../worker/services/deposits/reference.ts";
+import { pageAmountOrThrow } from "../../worker/services/forms/amount-field.ts";
 import { checkReadiness } from "../../worker/services/health.ts";
 import { collectMetrics } from "../../worker/services/metrics/scrape.ts";
 import { reconciler } from "../../worker/services/reconcile/client.ts";
@@ -9,6 +11,7 @@ import { runReconciliationForOperator } from "../../worker/services/reconcile/op
 import { latestReport, type StoredReport } from "../../worker/services/reconcile/reports.ts";
 import { opsKillInput, opsKillSwitch } from "../../worker/use-cases/bots.ts";
 import { type Caller, operator, signedIn } from "../../worker/use-cases/caller.ts";
+import { opsDeposit, opsDepositInput } from "../../worker/use-cases/wallets.ts";
 import { operateWithdrawal, withdrawalsForReview } from "../../worker/use-cases/withdrawals.ts";
 import { withDependencies } from "../utils/dependencies.server.ts";
 import { auditContext, pageCaller, toActionFailure } from "../utils/session.server.ts";
@@ -94,12 +97,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       intervalMinutes: Math.round(services.config.RECONCILE_INTERVAL_MS / 60_000),
     },
     audit,
+    /** The deposit form's Idempotency-Key; the form renews it after a definite answer. */
+    depositKey: crypto.randomUUID(),
   };
 }
 
 export const WITHDRAWAL_ACTIONS = ["approve", "reject", "process", "complete", "fail"] as const;
 export const RECONCILE_INTENT = "reconcile";
 export const KILL_BOTS_INTENT = "kill-live-bots";
+export const CREDIT_DEPOSIT_INTENT = "credit-deposit";
+const PAGE_KEY = /^[A-Za-z0-9-]{8,64}$/;
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const caller = await requireOperatorPage(request, context);
@@ -125,6 +132,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return { intent: KILL_BOTS_INTENT, ...toActionFailure(error) };
     }
   }
+  if (form.get("intent") === CREDIT_DEPOSIT_INTENT) {
+    return creditDeposit(caller, form);
+  }
   const transition = String(form.get("transition") ?? "");
   if (!(WITHDRAWAL_ACTIONS as readonly string[]).includes(transition)) {
     return { error: { code: "invalid_request", message: "Unknown action." } };
@@ -140,5 +150,36 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return { done: withdrawal };
   } catch (error) {
     return toActionFailure(error);
+  }
+}
+
+/** A bank transfer credited by the trader's reference, through the audited ops deposit use case. */
+async function creditDeposit(caller: Caller, form: FormData) {
+  const intent = CREDIT_DEPOSIT_INTENT;
+  try {
+    const key = String(form.get("idempotencyKey") ?? "");
+    if (!PAGE_KEY.test(key)) {
+      return { intent, error: { code: "invalid_request", message: "Reload the page and try again." } };
+    }
+    const depositReference = String(form.get("depositReference") ?? "").trim();
+    const input = validate(opsDepositInput, {
+      depositReference: depositReference === "" ? undefined : depositReference,
+      asset: "GBP",
+      amount: pageAmountOrThrow("GBP", form.get("amount")),
+      reference: String(form.get("reference") ?? ""),
+      idempotencyKey: `page:${key}`,
+    });
+    const { receipt } = await opsDeposit(caller, input);
+    return {
+      intent,
+      credited: {
+        amount: input.amount,
+        asset: input.asset,
+        depositReference: normaliseDepositReference(depositReference) ?? depositReference,
+        entryId: receipt.entryId,
+      },
+    };
+  } catch (error) {
+    return { intent, ...toActionFailure(error) };
   }
 }

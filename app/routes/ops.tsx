@@ -1,14 +1,19 @@
-import type { MetaFunction } from "@remix-run/cloudflare";
+import type { LinksFunction, MetaFunction } from "@remix-run/cloudflare";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { DataTable } from "../components/data-table.tsx";
 import { DateTime } from "../components/date-time.tsx";
+import { formatCount } from "../components/money.tsx";
 import { BotsKillSwitch } from "../components/ops/bots-kill-switch.tsx";
+import { CREDIT_DEPOSIT_INTENT, DepositCredit } from "../components/ops/deposit-credit.tsx";
 import { ReconciliationPanel } from "../components/ops/reconciliation-panel.tsx";
 import type { OpsPageData } from "../components/ops/types.ts";
 import { WithdrawalQueue } from "../components/ops/withdrawal-queue.tsx";
+import formStyles from "../styles/forms.css?url";
 import type { action, loader } from "./ops.server.ts";
 
 export { action, loader } from "./ops.server.ts";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: formStyles }];
 
 export const meta: MetaFunction = () => [{ title: "Operations · CoinHubX" }];
 
@@ -27,12 +32,14 @@ type ReadinessChecks = OpsPageData["readiness"]["checks"];
 type ReadinessCheck = [name: string, check: ReadinessChecks[keyof ReadinessChecks]];
 
 export default function Ops() {
-  const { readiness, figures, wafBlocks, reconciliation, audit, pendingWithdrawals } =
+  const { readiness, figures, wafBlocks, reconciliation, audit, pendingWithdrawals, depositKey } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const reconcileResult = result && "intent" in result && result.intent === "reconcile" ? result : undefined;
   const killResult = result && "intent" in result && result.intent === "kill-live-bots" ? result : undefined;
   const withdrawalResult = result && !("intent" in result) ? result : undefined;
+  const depositResult =
+    result && "intent" in result && result.intent === CREDIT_DEPOSIT_INTENT ? result : undefined;
   return (
     <section className="stack">
       <header className="page-header">
@@ -63,7 +70,7 @@ export default function Ops() {
                 </span>
               ),
             },
-            { id: "latency", numeric: true, cell: ([, check]) => `${check.latencyMs} ms` },
+            { id: "latency", numeric: true, cell: ([, check]) => `${formatCount(check.latencyMs)} ms` },
             { id: "detail", className: "muted", cell: ([, check]) => check.detail ?? "" },
           ]}
         />
@@ -75,7 +82,7 @@ export default function Ops() {
           {Object.entries(figures).map(([name, value]) => (
             <div className="figure" key={name}>
               <span className="figure-label">{FIGURE_LABELS[name] ?? name}</span>
-              <span className="figure-value numeric">{value.toLocaleString("en-GB")}</span>
+              <span className="figure-value numeric">{formatCount(value)}</span>
             </div>
           ))}
         </div>
@@ -95,6 +102,11 @@ export default function Ops() {
               }
             : undefined
         }
+      />
+
+      <DepositCredit
+        depositKey={depositKey}
+        result={depositResult as Parameters<typeof DepositCredit>[0]["result"]}
       />
 
       <WithdrawalQueue

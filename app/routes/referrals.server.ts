@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const caller = await withDependencies(() => pageCaller(context, request));
-  const referrals = await withDependencies(() => myReferrals(caller, new URL(request.url).origin));
+  const referrals = await withDependencies(() => myReferrals(caller));
   return {
     referrals: {
       ...referrals,

@@ -1,6 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/cloudflare";
+import { ApiError } from "../../worker/errors.ts";
 import type { Services } from "../../worker/services/context.ts";
 import { isExchangeConfigured } from "../../worker/services/exchange/index.ts";
+import {
+  FIELD_MESSAGES,
+  malformedAmountMessage,
+  moreThanAvailable,
+  normaliseAmountText,
+} from "../../worker/services/forms/messages.ts";
 import {
   isMarketSymbol,
   listMarkets,
@@ -51,14 +58,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 const DEFAULT_SYMBOL: MarketSymbol = "BTC-GBP";
 
+/**
+ * No symbol opens the default market; a symbol that is not listed is a 404, never another
+ * market quietly shown in its place (an order ticket for BTC/GBP under a DOGE-GBP link).
+ */
 function symbolOf(url: URL): MarketSymbol {
-  const wanted = (url.searchParams.get("symbol") ?? "").toUpperCase().replace("/", "-");
-  return isMarketSymbol(wanted) ? wanted : DEFAULT_SYMBOL;
+  const asked = url.searchParams.get("symbol");
+  if (asked === null || asked === "") return DEFAULT_SYMBOL;
+  const wanted = asked.toUpperCase().replace("/", "-");
+  if (!isMarketSymbol(wanted)) throw new Response("Not Found", { status: 404 });
+  return wanted;
 }
 
 async function loadTradePage(services: Services, caller: Caller | null, symbol: MarketSymbol) {
   const source = marketSource(services);
-  const market = marketView(MARKETS[symbol]);
+  const market = marketView(MARKETS[symbol], services.config);
   const marketData = Promise.all([
     listMarkets(services),
     source.ticker(symbol),
@@ -68,7 +82,7 @@ async function loadTradePage(services: Services, caller: Caller | null, symbol: 
   ])
     .then(([markets, ticker, book, trades, candles]) => ({
       markets,
-      ticker: tickerView(ticker),
+      ticker: tickerView(ticker, services.config),
       book: bookView(book),
       trades: tradesView(trades),
       candles: candleSeriesView(candles),
@@ -131,6 +145,16 @@ async function tradeAction(caller: Caller, form: FormData): Promise<TradeActionR
         error: { code: "invalid_request", message: "Reload the page and try again." },
       };
     }
+    // Thousands separators are the page's courtesy ("1,250.50"); the use case takes plain decimals.
+    const decimal = (name: string) => {
+      const value = field(name);
+      return value === undefined ? undefined : normaliseAmountText(value);
+    };
+    if (field("quantity") === undefined && field("quoteAmount") === undefined) {
+      throw new ApiError(400, "invalid_request", "Enter an amount.", {
+        fields: { quantity: FIELD_MESSAGES.enterAmount },
+      });
+    }
     // The page's keys have their own namespace: never equal to a key an API client chose.
     const order = await placeOrder(caller, {
       clientKey: `page:${key}`,
@@ -139,13 +163,47 @@ async function tradeAction(caller: Caller, form: FormData): Promise<TradeActionR
         side: field("side"),
         type: field("type"),
         mode: field("mode"),
-        quantity: field("quantity"),
-        quoteAmount: field("quoteAmount"),
-        price: field("price"),
+        quantity: decimal("quantity"),
+        quoteAmount: decimal("quoteAmount"),
+        price: decimal("price"),
+        stopPrice: decimal("stopPrice"),
       },
     });
     return { intent: "place", order, error: null };
   } catch (error) {
-    return { intent, order: null, ...toActionFailure(error) };
+    const failure = toActionFailure(error);
+    return { intent, order: null, ...(await atTicketFields(caller, form, failure)) };
   }
+}
+
+/**
+ * The refusal in the words the ticket used while the trader typed: a decimal comma explained,
+ * and too little money said at the amount with what is available (the ledger's 409 names no
+ * field; the page knows which balance the order spends).
+ */
+async function atTicketFields(
+  caller: Caller,
+  form: FormData,
+  failure: ActionFailure,
+): Promise<ActionFailure> {
+  const { error } = failure;
+  const fields = { ...(error.fields ?? {}) };
+  for (const [name, message] of Object.entries(fields)) {
+    const typed = form.get(name);
+    if (message === FIELD_MESSAGES.notAPlainNumber && typeof typed === "string") {
+      fields[name] = malformedAmountMessage(typed);
+    }
+  }
+  if (error.code === "insufficient_funds") {
+    const symbol = String(form.get("symbol") ?? "");
+    const mode = form.get("mode") === "live" ? "live" : "paper";
+    if (isMarketSymbol(symbol)) {
+      const { base, quote } = MARKETS[symbol];
+      const spend = form.get("side") === "sell" ? base : quote;
+      const wallet = (await myWallets(caller)).find((entry) => entry.asset === spend && entry.mode === mode);
+      const field = form.get("quoteAmount") ? "quoteAmount" : "quantity";
+      fields[field] = moreThanAvailable(wallet?.available ?? "0", spend);
+    }
+  }
+  return Object.keys(fields).length > 0 ? { error: { ...error, fields } } : failure;
 }

@@ -1,12 +1,13 @@
 import type { LinksFunction, MetaFunction } from "@remix-run/cloudflare";
 import { useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
-import { PriceChart } from "../components/price-chart.tsx";
+import { type ChartPriceLine, PriceChart } from "../components/price-chart.tsx";
 import { MarketHeader } from "../components/trade/market-header.tsx";
 import { OrderBook, RecentTrades } from "../components/trade/market-panels.tsx";
 import { OrderForm } from "../components/trade/order-form.tsx";
 import { OrderTables } from "../components/trade/order-history.tsx";
 import { PairSelector } from "../components/trade/pair-selector.tsx";
+import type { Account } from "../components/trade/types.ts";
 import { useLiveMarket } from "../components/trade/use-live-market.ts";
 import tradeStyles from "../styles/trade.css?url";
 import type { loader } from "./trade.server.ts";
@@ -47,6 +48,7 @@ export default function Trade() {
     );
   }
   const stale = live.ticker.stale || live.book.stale || failed;
+  const myOrders = (account?.openOrders ?? []).filter((order) => order.symbol === symbol);
   return (
     <section className="trade">
       <PairSelector current={symbol} markets={live.markets} />
@@ -60,13 +62,42 @@ export default function Trade() {
       ) : null}
       <div className="trade-grid">
         <div className="panel chart-card">
-          <PriceChart symbol={symbol} initial={data.candles.candles} />
+          <PriceChart symbol={symbol} initial={data.candles.candles} lines={orderLines(myOrders)} />
         </div>
         <OrderForm symbol={symbol} market={market} live={live} account={account} />
-        <OrderBook book={live.book} market={market} last={live.ticker.last} />
+        <OrderBook book={live.book} market={market} last={live.ticker.last} myOrders={myOrders} />
         <RecentTrades trades={live.trades.trades} market={market} />
       </div>
       {account ? <OrderTables account={account} /> : null}
     </section>
   );
+}
+
+/**
+ * The trader's open orders on this market as lines on the chart: the limit price solid, a
+ * stop-limit's stop dashed until it triggers. Green for buys, red for sells.
+ */
+function orderLines(orders: Account["openOrders"]): ChartPriceLine[] {
+  return orders.flatMap((order) => {
+    const color = order.side === "buy" ? "#3fb68b" : "#e0605e";
+    const side = order.side === "buy" ? "Buy" : "Sell";
+    const lines: ChartPriceLine[] = [];
+    if (order.price)
+      lines.push({
+        id: `${order.id}-price`,
+        price: order.price,
+        title: `${side} ${order.quantity ?? ""}`,
+        color,
+      });
+    if (order.stopPrice && !order.triggeredAt) {
+      lines.push({
+        id: `${order.id}-stop`,
+        price: order.stopPrice,
+        title: `${side} stop`,
+        color,
+        dashed: true,
+      });
+    }
+    return lines;
+  });
 }

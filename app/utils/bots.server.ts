@@ -8,6 +8,7 @@ import {
   stopBot,
 } from "../../worker/use-cases/bots.ts";
 import type { Caller } from "../../worker/use-cases/caller.ts";
+import { amountText } from "../components/money.tsx";
 import { type ActionFailure, toActionFailure } from "./session.server.ts";
 
 /**
@@ -64,7 +65,7 @@ export async function botAction(caller: Caller, form: FormData): Promise<BotActi
           message:
             before === "paused"
               ? "Resumed: the bot decides again on every tick."
-              : `Started: ${bot.budget} ${bot.budgetAsset} is held for the bot. Its first order follows within seconds.`,
+              : `Started: ${amountText(bot.budget, bot.budgetAsset)} is held for the bot. Its first order follows within seconds.`,
         };
       }
       case "pause":

@@ -1,4 +1,5 @@
 import type { Services } from "../../worker/services/context.ts";
+import { isExchangeConfigured } from "../../worker/services/exchange/index.ts";
 import { ASSETS } from "../../worker/services/ledger/assets.ts";
 import { listMarkets, MARKETS, marketSource } from "../../worker/services/markets/index.ts";
 import { formatPrice } from "../../worker/services/markets/view.ts";
@@ -20,7 +21,8 @@ const ROWS_TTL_MS = 1_000;
 const rowsCache = new Map<string, { atMs: number; value: Promise<MarketRows> }>();
 
 export function loadMarketRows(services: Pick<Services, "config">, nowMs = Date.now()): Promise<MarketRows> {
-  const key = services.config.MARKET_SOURCE;
+  // Rows say whether each market is LIVE-tradable, which depends on the exchange account too.
+  const key = `${services.config.MARKET_SOURCE}:${isExchangeConfigured(services.config) ? "live" : "paper"}`;
   const cached = rowsCache.get(key);
   if (cached && nowMs - cached.atMs < ROWS_TTL_MS) return cached.value;
   const value = computeMarketRows(services);

@@ -37,28 +37,61 @@ export async function startPageSession(context: AppLoadContext, request: Request
   return cookie;
 }
 
-/** Only local paths: an open redirect would hand phishers a trusted link. */
-export function safeRedirect(target: FormDataEntryValue | string | null | undefined, fallback = "/"): string {
-  if (
-    typeof target !== "string" ||
-    !target.startsWith("/") ||
-    target.startsWith("//") ||
-    target.includes("\\")
-  ) {
+/**
+ * Only paths on this site: an open redirect would hand phishers a trusted link. Browsers
+ * drop tabs and newlines from a Location and read `\` as `/`, so `/\t/evil.example` is
+ * `//evil.example` to them. The target is refused (the fallback is used) when it, or it once
+ * percent-decoded, holds a control or whitespace character or a backslash, or starts with
+ * `//`, or is not a path; then it is parsed against the site's origin, and only a URL on that
+ * origin survives — returned as the parser wrote it.
+ */
+const UNSAFE_IN_REDIRECT =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
+  /[\u0000-\u0020\u007f-\u00a0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\\]/;
+
+export function safeRedirect(
+  target: FormDataEntryValue | string | null | undefined,
+  siteOrigin: string,
+  fallback = "/",
+): string {
+  if (typeof target !== "string" || target.length > 2048) return fallback;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(target);
+  } catch {
     return fallback;
   }
-  return target;
+  for (const form of [target, decoded]) {
+    if (!form.startsWith("/") || form.startsWith("//") || UNSAFE_IN_REDIRECT.test(form)) return fallback;
+  }
+  let url: URL;
+  try {
+    url = new URL(target, siteOrigin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== new URL(siteOrigin).origin) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export interface ActionFailure {
-  error: { code: string; message: string; fields?: Record<string, string> };
+  error: { code: string; message: string; fields?: Record<string, string>; retryAfterSeconds?: number };
 }
 
-/** Maps the service layer's errors to data a form can show; anything else propagates. */
+/**
+ * Maps the service layer's errors to data a form can show; anything else propagates. A lock-out
+ * keeps its Retry-After, so the form can say when to try again.
+ */
 export function toActionFailure(error: unknown): ActionFailure {
   if (error instanceof ApiError) {
+    const retryAfter = Number(error.headers?.["Retry-After"]);
     return {
-      error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) },
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.fields ? { fields: error.fields } : {}),
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+      },
     };
   }
   throw error;

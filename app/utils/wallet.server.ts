@@ -1,4 +1,6 @@
 import type { Bindings } from "../../worker/env.ts";
+import { amountMinorOf, formatAmount } from "../../worker/services/ledger/amount.ts";
+import { type AssetCode, isAssetCode } from "../../worker/services/ledger/assets.ts";
 import { userLedger } from "../../worker/services/ledger/client.ts";
 import { type EntryView, MAX_ENTRIES_PAGE } from "../../worker/services/ledger/store.ts";
 
@@ -10,6 +12,11 @@ export interface HistoryRow {
   mode: string;
   reference: string | null;
   changes: { asset: string; amount: string; bucket: string }[];
+  /**
+   * Trading fees this entry charged, one line per asset: what the trader paid (the postings to
+   * system:<book>:fee_revenue less fee_discounts) and the part a discount waived.
+   */
+  fees: { asset: string; amount: string; discount: string }[];
 }
 
 export function historyRows(entries: EntryView[], userId: string): HistoryRow[] {
@@ -27,6 +34,26 @@ export function historyRows(entries: EntryView[], userId: string): HistoryRow[] 
         amount: posting.amount,
         bucket: posting.account.slice(prefix.length).split(":").slice(1).join(":"),
       })),
+    fees: feeLines(entry),
+  }));
+}
+
+function feeLines(entry: EntryView): HistoryRow["fees"] {
+  const byAsset = new Map<AssetCode, { listMinor: bigint; discountMinor: bigint }>();
+  for (const posting of entry.postings) {
+    const kind = /^system:[a-z]+:(fee_revenue|fee_discounts)$/.exec(posting.account)?.[1];
+    if (!kind || !isAssetCode(posting.asset)) continue;
+    const line = byAsset.get(posting.asset) ?? { listMinor: 0n, discountMinor: 0n };
+    const amountMinor = amountMinorOf(posting.asset, posting.amount.replace(/^-/, ""));
+    // Revenue is credited (+) and the waived part debited from it (-): both counted as magnitudes.
+    if (kind === "fee_revenue") line.listMinor += amountMinor;
+    else line.discountMinor += amountMinor;
+    byAsset.set(posting.asset, line);
+  }
+  return [...byAsset].map(([asset, line]) => ({
+    asset,
+    amount: formatAmount(asset, line.listMinor - line.discountMinor),
+    discount: formatAmount(asset, line.discountMinor),
   }));
 }
 

@@ -2,11 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { createDatabaseClient } from "../../db/client.ts";
 import { type Bindings, getConfig } from "../../worker/env.ts";
 import { createLogger } from "../../worker/logger.ts";
-import {
-  decideTotp,
-  recordSecondFactorFailure,
-  type TotpDecision,
-} from "../../worker/services/auth/totp-guard.ts";
+import { decideTotp, type TotpDecision } from "../../worker/services/auth/totp-guard.ts";
 import type { Book } from "../../worker/services/ledger/accounts.ts";
 import type { AssetCode } from "../../worker/services/ledger/assets.ts";
 import type {
@@ -150,10 +146,6 @@ export class UserLedger extends DurableObject<Bindings> {
 
   async releaseWithdrawalVelocity(withdrawalId: string): Promise<void> {
     await releaseVelocity(this.ctx.storage, withdrawalId);
-  }
-
-  async recordTotpFailure(nowMs: number): Promise<void> {
-    await recordSecondFactorFailure(this.ctx.storage, nowMs);
   }
 
   async #read<T>(run: () => Promise<T>): Promise<LedgerOutcome<T>> {

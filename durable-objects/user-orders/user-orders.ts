@@ -17,6 +17,11 @@ import type { DeskOutcome, OrderRequest, OrderView } from "../../worker/services
 import { PaperVenue } from "../../worker/services/trading/paper-venue.ts";
 import { liveUnavailable } from "../../worker/services/trading/venue.ts";
 import { gbpValuationProvider } from "../../worker/services/valuation/gbp.ts";
+import {
+  type ClaimAnswer,
+  type ClaimResult,
+  WithdrawalClaims,
+} from "../../worker/services/withdrawals/claims.ts";
 import { withdrawalConfig } from "../../worker/services/withdrawals/config.ts";
 import {
   type Transition,
@@ -63,6 +68,8 @@ export class UserOrders extends DurableObject<Bindings> {
   #desks: Desks | undefined;
   /** Calls run one at a time: a fill and a cancel of the same order never interleave. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** Withdrawal Idempotency-Keys in flight (worker/services/withdrawals/claims.ts); memory only. */
+  readonly #claims = new WithdrawalClaims();
 
   async ping(): Promise<"pong"> {
     return "pong";
@@ -102,6 +109,25 @@ export class UserOrders extends DurableObject<Bindings> {
       await this.#ensureAlarm(RESUME_GRACE_MS);
       return withdrawals.request(request, audit);
     }, userId);
+  }
+
+  /**
+   * Claims a withdrawal's key before the use case checks its code, or waits for the request
+   * holding it. Outside the serial queue: a waiting copy must not hold up the user's other calls.
+   */
+  async claimWithdrawal(userId: string, withdrawalId: string, requestHash: string): Promise<ClaimResult> {
+    if (this.#wrongUser(userId)) return { kind: "busy" };
+    return this.#claims.claim(withdrawalId, requestHash);
+  }
+
+  async settleWithdrawalClaim(
+    userId: string,
+    withdrawalId: string,
+    token: string,
+    answer: ClaimAnswer,
+  ): Promise<boolean> {
+    if (this.#wrongUser(userId)) return false;
+    return this.#claims.settle(withdrawalId, token, answer);
   }
 
   async transitionWithdrawal(

@@ -1,9 +1,15 @@
 /**
  * `npm run waf:eval`: the WAF against its labelled corpus (test/fixtures/waf/). Prints the
- * detection rate per category, the false-positive rate on legitimate traffic, and the CPU
- * time of one request's whole evaluation (normalisation, every rule, the verdict), measured
- * request by request in Node. Exits non-zero when a goal is missed:
- * >= 95 % of attacks blocked, no false positives, p50 <= 50 µs, p99 <= 250 µs.
+ * detection rate per category and per position (query, JSON, form, headers), the false
+ * positives on legitimate traffic, and the CPU time of one request's whole evaluation
+ * (normalisation, every rule, the verdict), measured request by request in Node. Exits
+ * non-zero when a goal is missed: >= 97 % of attacks blocked in every position, no false
+ * positives, p50 <= 50 µs, p99 <= 250 µs.
+ *
+ * With `WAF_OUTSIDE_CORPUS=dir[:dir]` (a PayloadsAllTheThings checkout, wfuzz's word lists:
+ * see test/fixtures/waf/outside.ts) it also measures public payload lists the rules were not
+ * written from, and prints what it left out and why. That table is reported, not a goal:
+ * public lists carry probes and fragments that no rule should block on its own.
  *
  * Timing: every request is evaluated alone, once per pass, in a different shuffled order each
  * pass (so no request runs hot in a loop); its cost is the median of its passes, which drops
@@ -21,9 +27,10 @@ import {
   type WafInput,
   type WafVerdict,
 } from "../../worker/waf/index.ts";
-import { type CorpusRequest, toWafInput, wafCorpus } from "../fixtures/waf/corpus.ts";
+import { type CorpusRequest, POSITIONS, toWafInput, wafCorpus } from "../fixtures/waf/corpus.ts";
+import { outsideCorpus, outsideRoots } from "../fixtures/waf/outside.ts";
 
-const GOALS = { detection: 0.95, falsePositives: 0, p50Micros: 50, p99Micros: 250 };
+const GOALS = { detection: 0.97, falsePositives: 0, p50Micros: 50, p99Micros: 250 };
 const TIMING_PASSES = 7;
 const WARMUP_PASSES = 3;
 
@@ -135,7 +142,59 @@ console.log(
 const missed = [...perCategory.values()].flatMap((row) => row.missed);
 if (missed.length > 0) {
   console.log("\n  not blocked:");
-  for (const line of missed) console.log(`    ${line}`);
+  for (const line of missed.slice(0, 60)) console.log(`    ${line}`);
+  if (missed.length > 60) console.log(`    ... and ${missed.length - 60} more`);
+}
+
+/** Detection per category (rows) and position (columns), for the requests placed by position. */
+function positionTable(title: string, requests: CorpusRequest[]): Map<string, number> {
+  const cells = new Map<string, { total: number; blocked: number }>();
+  for (const request of requests) {
+    if (!request.position) continue;
+    const blocked = evaluate(prepare(request)).action === "block";
+    for (const key of [`${request.category}|${request.position}`, `all|${request.position}`]) {
+      const cell = cells.get(key) ?? { total: 0, blocked: 0 };
+      cell.total++;
+      if (blocked) cell.blocked++;
+      cells.set(key, cell);
+    }
+  }
+  const rates = new Map<string, number>();
+  console.log(`\n${title}`);
+  console.log(`  ${"category".padEnd(10)} ${POSITIONS.map((position) => pad(position, 19)).join("")}`);
+  const categories = [...new Set(requests.map((request) => request.category ?? "protocol"))].sort();
+  for (const category of [...categories, "all"]) {
+    const row = POSITIONS.map((position) => {
+      const cell = cells.get(`${category}|${position}`);
+      if (!cell) return pad("-", 19);
+      const rate = cell.blocked / cell.total;
+      rates.set(`${category}|${position}`, rate);
+      return pad(`${cell.blocked}/${cell.total} ${(100 * rate).toFixed(1)}%`, 19);
+    });
+    if (row.every((cell) => cell.trim() === "-")) continue;
+    console.log(`  ${category.padEnd(10)} ${row.join("")}`);
+  }
+  return rates;
+}
+
+const positionRates = positionTable(
+  "Detection by position (generated attacks, each in every position)",
+  attacks.filter((request) => request.position !== undefined),
+);
+const lowestPositionRate = Math.min(
+  ...POSITIONS.map((position) => positionRates.get(`all|${position}`) ?? 1),
+);
+
+const outside = outsideRoots().length > 0 ? outsideCorpus() : undefined;
+if (outside) {
+  positionTable(
+    `Outside corpus: public payload lists the rules were not written from (${outside.roots.join(", ")})`,
+    outside.requests,
+  );
+  console.log("  left out (not attacks on their own, or not one payload per line):");
+  for (const [reason, count] of outside.excluded) console.log(`    ${pad(count, 6)}  ${reason}`);
+} else {
+  console.log("\nOutside corpus: not measured (set WAF_OUTSIDE_CORPUS, see test/fixtures/waf/outside.ts).");
 }
 
 const falsePositiveRate = falsePositives.length / legitimate.length;
@@ -161,14 +220,17 @@ console.log(
 const p50 = percentile(samples.all, 0.5);
 const p99 = percentile(samples.all, 0.99);
 const failures = [
-  detection < GOALS.detection ? `detection ${(100 * detection).toFixed(1)} % < 95 %` : null,
+  detection < GOALS.detection ? `detection ${(100 * detection).toFixed(1)} % < 97 %` : null,
+  lowestPositionRate < GOALS.detection
+    ? `detection in one position ${(100 * lowestPositionRate).toFixed(1)} % < 97 %`
+    : null,
   falsePositives.length > GOALS.falsePositives ? `${falsePositives.length} false positives` : null,
   p50 > GOALS.p50Micros ? `p50 ${p50.toFixed(1)} µs > 50 µs` : null,
   p99 > GOALS.p99Micros ? `p99 ${p99.toFixed(1)} µs > 250 µs` : null,
 ].filter((failure) => failure !== null);
 console.log(
   failures.length === 0
-    ? "\nGoals met: >= 95 % blocked, 0 false positives, p50 <= 50 µs, p99 <= 250 µs."
+    ? "\nGoals met: >= 97 % blocked in every position, 0 false positives, p50 <= 50 µs, p99 <= 250 µs."
     : `\nGoals missed: ${failures.join("; ")}.`,
 );
 process.exitCode = failures.length === 0 ? 0 : 1;

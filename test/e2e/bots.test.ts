@@ -96,9 +96,9 @@ describe("Bots in Chromium", () => {
       (await ladder.nth(row).locator("td").allTextContents()).map((text) => text.trim());
     expect((await cells(0)).slice(0, 2)).toEqual(["Base", "market"]);
     expect((await cells(0))[3]).toBe("100.00 GBP");
-    expect((await cells(1)).slice(0, 2)).toEqual(["Safety 1", "−1.5%"]);
+    expect((await cells(1)).slice(0, 2)).toEqual(["Safety 1", "−1.5 %"]);
     expect((await cells(1))[3]).toBe("50.00 GBP");
-    expect((await cells(2)).slice(0, 2)).toEqual(["Safety 2", "−3.0%"]);
+    expect((await cells(2)).slice(0, 2)).toEqual(["Safety 2", "−3.0 %"]);
     expect((await cells(2))[3]).toBe("75.00 GBP");
     // 225.00 GBP of orders plus the taker fee held on each.
     expect(await page.getByTestId("preview-required").textContent()).toMatch(/^225\.\d\d GBP$/);
@@ -114,7 +114,7 @@ describe("Bots in Chromium", () => {
     await step(page, "review");
     const summary = page.getByTestId("draft-summary");
     expect(await summary.locator("[data-field=baseOrder]").textContent()).toBe("100 GBP");
-    expect(await summary.locator("[data-field=takeProfitPercent]").textContent()).toBe("2%");
+    expect(await summary.locator("[data-field=takeProfitPercent]").textContent()).toBe("2 %");
     await screenshot(page, "bots-wizard-review");
     await page.getByTestId("wizard-create").click();
     await page.waitForURL(/\/bots\/bot_[0-9a-f]{32}\?created=1$/);
@@ -193,12 +193,14 @@ describe("Bots in Chromium", () => {
     await page.goto(`${baseUrl}/bots/new?type=grid&symbol=BTC-GBP&mode=paper&step=parameters`);
     await step(page, "pair");
     await page.locator("#field-budget[aria-invalid=true]").waitFor();
-    expect(await page.locator("#field-budget-error").textContent()).toBe("Enter a budget.");
+    expect(await page.locator("#field-budget-error").textContent()).toBe("Enter a budget");
 
     // A budget beyond the paper book is refused on its step too; funds make it pass.
     await page.goto(`${baseUrl}/bots/new?type=grid&symbol=BTC-GBP&mode=paper&budget=500&step=parameters`);
     await step(page, "pair");
-    expect(await page.locator("#field-budget-error").textContent()).toMatch(/^Only 0\.00 GBP is available/);
+    expect(await page.locator("#field-budget-error").textContent()).toBe(
+      "More than you have: 0.00 GBP available",
+    );
     const deposit = await page.request.post(`${baseUrl}/api/v1/wallets/paper-deposit`, {
       headers: { Origin: baseUrl, "Idempotency-Key": `e2e-${crypto.randomUUID()}` },
       data: { asset: "GBP", amount: "500.00" },

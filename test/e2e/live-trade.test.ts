@@ -41,7 +41,7 @@ describe("a LIVE order from the Trade page, on the exchange stand-in", () => {
     await page.goto(`${baseUrl}/trade?symbol=BTC-USDT`);
     await page.click("[data-testid=mode-live]");
     await page.locator("[data-testid=mode-banner]").getByText("LIVE").first().waitFor();
-    await expect.poll(() => page.locator("[data-testid=available]").textContent()).toBe("1,000.000000 USDT");
+    await expect.poll(() => page.locator("[data-testid=available]").textContent()).toBe("1,000.00 USDT");
     await page.click("[data-testid=percent-25]");
     expect(await page.locator("[data-testid=submit-order]").isDisabled()).toBe(false);
     await page.click("[data-testid=submit-order]");

@@ -7,6 +7,8 @@ declare module "vitest" {
     baseUrl: string;
     opsToken: string;
     logFile: string;
+    stackLibsqlUrl: string;
+    stackLibsqlAuthToken: string;
   }
 }
 
@@ -26,6 +28,12 @@ export default async function setup(project: TestProject) {
   project.provide("baseUrl", stack.baseUrl);
   project.provide("opsToken", stack.opsToken);
   project.provide("logFile", stack.logFile);
+  // The stack's database, for tests that set up what only a database operator can (an operator role).
+  project.provide("stackLibsqlUrl", stack.libsqlUrl);
+  project.provide("stackLibsqlAuthToken", stack.libsqlAuthToken);
+  // The database itself, for what only an operator with database credentials may do (grant a role).
+  project.provide("libsqlUrl", stack.libsqlUrl);
+  project.provide("libsqlAuthToken", stack.libsqlAuthToken);
   return async () => {
     await stack.stop();
     await exchange.close();

@@ -99,6 +99,8 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
   const port = await freePort();
   const vars: Record<string, string> = {
     ...TEST_SECRETS,
+    // Browsers and the API clients of e2e tests and benches speak from wrangler dev's address.
+    SITE_ORIGIN: `http://127.0.0.1:${port}`,
     LOG_LEVEL: "info",
     TURSO_DATABASE_URL: `http://127.0.0.1:${proxyPort}`,
     TURSO_AUTH_TOKEN: libsqlAuthToken,

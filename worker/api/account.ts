@@ -41,6 +41,6 @@ export const accountRoutes = defineRoutes([
     method: "GET",
     path: "/referrals",
     routeClass: "authenticated",
-    handler: async (c) => c.json(await myReferrals(await userCaller(c), new URL(c.req.url).origin)),
+    handler: async (c) => c.json(await myReferrals(await userCaller(c))),
   },
 ]);

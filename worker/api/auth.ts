@@ -4,12 +4,8 @@ import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoutes } from "../routes.ts";
 import { emailSchema, passwordSchema, publicUser, signUp } from "../services/auth/accounts.ts";
-import {
-  confirmTwoFactor,
-  signOutOtherSessions,
-  signOutSession,
-  turnOffTwoFactor,
-} from "../services/auth/flows.ts";
+import { deviceName } from "../services/auth/device.ts";
+import { signOutOtherSessions, signOutSession, turnOffTwoFactor } from "../services/auth/flows.ts";
 import { auditContextOf, clientIp, optionalAuth, requireAuth, requireUser } from "../services/auth/guards.ts";
 import {
   clearedSessionCookie,
@@ -18,8 +14,9 @@ import {
   revokeSessionById,
   rotateSession,
 } from "../services/auth/sessions.ts";
-import { assertTwoFactorOff, beginTotpSetup } from "../services/auth/two-factor.ts";
 import { changePassword, logIn } from "../use-cases/auth.ts";
+import { signedIn } from "../use-cases/caller.ts";
+import { confirmTwoFactorSetup, startTwoFactorSetup } from "../use-cases/two-factor.ts";
 import { passwordExclusions } from "../waf/policy.ts";
 import { userCaller } from "./caller.ts";
 import { parseJsonBody } from "./validation.ts";
@@ -126,6 +123,7 @@ export const authRoutes = defineRoutes([
         sessions: rows.map((row) => ({
           id: row.publicId,
           userAgent: row.userAgent,
+          device: deviceName(row.userAgent),
           ipAddress: row.ipAddress,
           createdAt: new Date(row.createdAtMs).toISOString(),
           lastSeenAt: new Date(row.lastSeenAtMs).toISOString(),
@@ -162,9 +160,7 @@ export const authRoutes = defineRoutes([
     path: "/2fa/setup",
     routeClass: "authenticated",
     handler: async (c) => {
-      const user = await requireUser(c);
-      assertTwoFactorOff(user);
-      return c.json(await beginTotpSetup(c.get("services"), user));
+      return c.json(await startTwoFactorSetup(await userCaller(c)));
     },
   },
   {
@@ -173,9 +169,9 @@ export const authRoutes = defineRoutes([
     routeClass: "authenticated",
     handler: async (c) => {
       const body = await parseJsonBody(c, enableBody);
-      const user = await requireUser(c);
-      const recoveryCodes = await confirmTwoFactor(c.get("services"), user, body.code, auditContextOf(c));
-      await startSession(c, user.id);
+      const caller = await userCaller(c);
+      const recoveryCodes = await confirmTwoFactorSetup(caller, body.code);
+      await startSession(c, signedIn(caller).id);
       return c.json({ recoveryCodes });
     },
   },

@@ -36,7 +36,8 @@ export const marketRoutes = defineRoutes([
     handler: (c) =>
       edgeCached(c, async () => {
         const tickers = await marketSource(c.get("services")).tickers();
-        return { markets: tickers.map(marketSummaryView) };
+        const { config } = c.get("services");
+        return { markets: tickers.map((ticker) => marketSummaryView(ticker, config)) };
       }),
   },
   {
@@ -44,7 +45,10 @@ export const marketRoutes = defineRoutes([
     path: "/markets/:symbol",
     routeClass: "public",
     // The market's definition: assets, liveTradable and the filters an order must pass.
-    handler: (c) => edgeCached(c, async () => ({ market: marketView(requireMarket(c.req.param("symbol"))) })),
+    handler: (c) =>
+      edgeCached(c, async () => ({
+        market: marketView(requireMarket(c.req.param("symbol")), c.get("services").config),
+      })),
   },
   {
     method: "GET",
@@ -53,7 +57,8 @@ export const marketRoutes = defineRoutes([
     handler: (c) =>
       edgeCached(c, async () => {
         const market = requireMarket(c.req.param("symbol"));
-        return { ticker: tickerView(await marketSource(c.get("services")).ticker(market.symbol)) };
+        const services = c.get("services");
+        return { ticker: tickerView(await marketSource(services).ticker(market.symbol), services.config) };
       }),
   },
   {

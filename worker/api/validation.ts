@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { ApiError } from "../errors.ts";
+import { FIELD_MESSAGES } from "../services/forms/messages.ts";
 
 const MAX_JSON_BYTES = 64 * 1024;
 
@@ -35,7 +36,19 @@ export function validate<Schema extends z.ZodType>(schema: Schema, raw: unknown)
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {
     const key = issue.path.join(".") || "body";
-    fields[key] ??= issue.message;
+    // A field that was not sent at all is "required", whatever its schema would say of a bad value.
+    const missing =
+      issue.code === "invalid_type" && issue.path.length > 0 && valueAt(raw, issue.path) === undefined;
+    fields[key] ??= missing ? FIELD_MESSAGES.required : issue.message;
   }
   throw new ApiError(400, "invalid_request", "Some fields are missing or invalid.", { fields });
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

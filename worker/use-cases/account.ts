@@ -134,7 +134,7 @@ export interface ReferralsView {
 
 const MAX_REWARDS_LISTED = 200;
 
-export async function myReferrals(caller: Caller, origin: string): Promise<ReferralsView> {
+export async function myReferrals(caller: Caller): Promise<ReferralsView> {
   const user = signedIn(caller);
   const db = caller.services.db;
   const [own] = await db
@@ -155,7 +155,8 @@ export async function myReferrals(caller: Caller, origin: string): Promise<Refer
   const { rows, totals } = await rewardsOf(db, user.id, MAX_REWARDS_LISTED);
   return {
     code,
-    link: `${origin}/signup?ref=${encodeURIComponent(code)}`,
+    // The configured site origin, never the request's Host (which a proxy or an attacker sets).
+    link: `${caller.services.config.SITE_ORIGIN}/signup?ref=${encodeURIComponent(code)}`,
     referees: Number(total?.n ?? 0),
     rewards: rows.map((row) => rewardView(row, label.get(row.refereeId) ?? "Referee")),
     totals: totals.map((row) => ({

@@ -7,6 +7,7 @@ import {
 } from "../services/auth/accounts.ts";
 import { authenticate, recordLogin, verifySecondFactor } from "../services/auth/flows.ts";
 import type { Services } from "../services/context.ts";
+import { atField, FIELD_MESSAGES, isMistypedSixDigitCode } from "../services/forms/messages.ts";
 import { type Caller, freshCode, signedIn } from "./caller.ts";
 
 /**
@@ -49,10 +50,16 @@ export async function logInCodeStep(
   const user = input.userId ? await findUserById(services, input.userId) : null;
   if (!user) throw new ApiError(401, "challenge_expired", "That sign-in took too long. Start again.");
   const code = input.code.trim();
+  // Digits of the wrong length are a mistyped authenticator code, never a recovery code.
+  if (isMistypedSixDigitCode(code)) {
+    throw new ApiError(401, "totp_invalid", atField(FIELD_MESSAGES.sixDigitCode), {
+      fields: { code: FIELD_MESSAGES.sixDigitCode },
+    });
+  }
   const method = await verifySecondFactor(
     services,
     user,
-    /^\d{6}$/.test(code) ? { totp: code } : { recoveryCode: code },
+    /^\d{6}$/.test(code.replace(/\s/g, "")) ? { totp: code.replace(/\s/g, "") } : { recoveryCode: code },
     audit,
   );
   await recordLogin(services, user.id, method, audit);

@@ -9,12 +9,14 @@ import { requireTwoFactorEnabled } from "../services/auth/guards.ts";
 import { type BotView, botEventView, botView } from "../services/bots/model.ts";
 import { validateParams } from "../services/bots/planner.ts";
 import { type BotPnl, botPnl } from "../services/bots/pnl.ts";
+import { moreThanAvailable } from "../services/forms/messages.ts";
 import { formatAmount, parseAmount } from "../services/ledger/amount.ts";
 import { type AssetCode, isAssetCode } from "../services/ledger/assets.ts";
 import { userLedger } from "../services/ledger/client.ts";
 import { canonicalJson } from "../services/ledger/idempotency.ts";
 import { marketSource } from "../services/markets/index.ts";
 import { requireMarket } from "../services/markets/symbols.ts";
+import { isLiveTradable } from "../services/markets/view.ts";
 import { assertBotAllowed } from "../services/monetisation/plans.ts";
 import { botClient } from "../services/objects/bot.ts";
 import { orderView, recordOfRow } from "../services/trading/model.ts";
@@ -71,7 +73,8 @@ export async function createBot(caller: Caller, input: z.infer<typeof createBotI
       fields: { budget: budget.ok ? "must be more than zero" : budget.message },
     });
   }
-  if (input.mode === "live" && !market.liveTradable) {
+  // Listed on the exchange and an exchange account to trade it with: what GET /markets says.
+  if (input.mode === "live" && !isLiveTradable(market, caller.services.config)) {
     throw new ApiError(400, "not_live_tradable", `${market.symbol} can only be traded on paper.`, {
       fields: { symbol: "is not tradable LIVE" },
     });
@@ -99,7 +102,7 @@ export async function createBot(caller: Caller, input: z.infer<typeof createBotI
       409,
       "insufficient_funds",
       `Not enough ${budgetAsset} available in your ${input.mode} book for this budget.`,
-      { fields: { budget: `needs ${input.budget} ${budgetAsset} available` } },
+      { fields: { budget: moreThanAvailable(wallet?.available ?? "0", budgetAsset) } },
     );
   }
   const id = await botIdFor(user.id, input.idempotencyKey);

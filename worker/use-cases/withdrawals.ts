@@ -4,9 +4,11 @@ import { WITHDRAWAL_STATUSES, type Withdrawal, withdrawals } from "../../db/sche
 import { ApiError } from "../errors.ts";
 import { requireTwoFactorEnabled } from "../services/auth/guards.ts";
 import { amountField, amountMinorOfBody, assetField, refineAmount } from "../services/ledger/request.ts";
-import { userOrdersClient } from "../services/objects/user-orders.ts";
+import { userOrdersClient, withdrawalClaimsClient } from "../services/objects/user-orders.ts";
 import { validateAddress } from "../services/withdrawals/addresses.ts";
+import type { ClaimAnswer, ClaimError } from "../services/withdrawals/claims.ts";
 import { type Transition, withdrawalIdFor, withdrawalRequestHash } from "../services/withdrawals/desk.ts";
+import { withdrawalLimitsFor } from "../services/withdrawals/limits.ts";
 import {
   addAddress,
   listAddresses,
@@ -80,6 +82,11 @@ export async function withdrawalAddresses(caller: Caller) {
   return listAddresses(caller.services, signedIn(caller).id);
 }
 
+/** The fee and what is left of the velocity limits, before the trader asks (a preview). */
+export async function myWithdrawalLimits(caller: Caller) {
+  return withdrawalLimitsFor(caller.services, signedIn(caller).id);
+}
+
 export async function myWithdrawals(caller: Caller) {
   return listWithdrawals(caller.services, signedIn(caller).id);
 }
@@ -88,6 +95,10 @@ export async function myWithdrawals(caller: Caller) {
  * A withdrawal from the live book. A retry with the same key answers as the first request did
  * without asking for a new code (the first one was spent); anything new needs 2FA, a fresh
  * code and room under the per-user limit, and then runs in the user's object.
+ *
+ * The key is claimed in the user's object before anything is checked (services/withdrawals/
+ * claims.ts): a copy of this request sent while it is in flight waits for it and answers as it
+ * did, and never spends a code or counts as a failed 2FA attempt.
  */
 export async function requestWithdrawal(caller: Caller, input: z.infer<typeof withdrawalInput>) {
   const user = signedIn(caller);
@@ -98,17 +109,84 @@ export async function requestWithdrawal(caller: Caller, input: z.infer<typeof wi
     idempotencyKey: input.idempotencyKey,
   };
   const desk = userOrdersClient(caller.services.env, user.id);
-  if (!(await isReplay(caller, user.id, request))) {
-    await freshCode(caller, user, input.totp, "withdrawal.request");
-    await withinLimit(
-      caller,
-      user.id,
-      "withdrawalsPerUser",
-      "Too many withdrawal requests. Try again later.",
-    );
+  const claims = withdrawalClaimsClient(caller.services.env, user.id);
+  const withdrawalId = await withdrawalIdFor(user.id, request.idempotencyKey);
+  const claim = await claims.claim(withdrawalId, await withdrawalRequestHash(request));
+  switch (claim.kind) {
+    case "conflict":
+      throw idempotencyConflict();
+    case "busy":
+      throw new ApiError(
+        409,
+        "idempotency_key_in_use",
+        "A request with this Idempotency-Key is still being processed. Retry shortly.",
+        { headers: { "Retry-After": "1" } },
+      );
+    case "answered":
+      return answerAsTheFirst(caller, user.id, request, claim.answer);
   }
-  const { value } = await desk.requestWithdrawal(request, caller.audit);
-  return publicWithdrawal(value);
+  let answer: ClaimAnswer = { kind: "failed" };
+  try {
+    if (!(await isReplay(caller, user.id, request))) {
+      await freshCode(caller, user, input.totp, "withdrawal.request");
+      await withinLimit(
+        caller,
+        user.id,
+        "withdrawalsPerUser",
+        "Too many withdrawal requests. Try again later.",
+      );
+    }
+    const { value } = await desk.requestWithdrawal(request, caller.audit);
+    answer = { kind: "done" };
+    return publicWithdrawal(value);
+  } catch (error) {
+    if (error instanceof ApiError) answer = { kind: "refused", error: claimError(error) };
+    throw error;
+  } finally {
+    // A settle that fails leaves the claim to lapse; a copy then finds the recorded row.
+    await claims.settle(withdrawalId, claim.token, answer).catch(() => false);
+  }
+}
+
+/** A copy that waited for the first request: the same answer, no code checked. */
+async function answerAsTheFirst(
+  caller: Caller,
+  userId: string,
+  request: Parameters<typeof withdrawalRequestHash>[0],
+  answer: ClaimAnswer,
+) {
+  if (answer.kind === "refused") {
+    const { status, code, message, fields, headers } = answer.error;
+    throw new ApiError(status as ApiError["status"], code, message, {
+      ...(fields ? { fields } : {}),
+      ...(headers ? { headers } : {}),
+    });
+  }
+  // Only a recorded withdrawal is replayed: the desk would record a missing one, unchecked.
+  if (answer.kind === "done" && (await isReplay(caller, userId, request))) {
+    const { value } = await userOrdersClient(caller.services.env, userId).requestWithdrawal(
+      request,
+      caller.audit,
+    );
+    return publicWithdrawal(value);
+  }
+  throw new ApiError(503, "service_unavailable", "The first copy of this request failed. Retry it.", {
+    headers: { "Retry-After": "1" },
+  });
+}
+
+function claimError(error: ApiError): ClaimError {
+  return {
+    status: error.status,
+    code: error.code,
+    message: error.message,
+    ...(error.fields ? { fields: error.fields } : {}),
+    ...(error.headers ? { headers: error.headers } : {}),
+  };
+}
+
+function idempotencyConflict(): ApiError {
+  return new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used with a different request.");
 }
 
 async function isReplay(
@@ -124,13 +202,7 @@ async function isReplay(
     .limit(1);
   const existing = rows[0];
   if (!existing) return false;
-  if (existing.requestHash !== (await withdrawalRequestHash(request))) {
-    throw new ApiError(
-      409,
-      "idempotency_conflict",
-      "This Idempotency-Key was used with a different request.",
-    );
-  }
+  if (existing.requestHash !== (await withdrawalRequestHash(request))) throw idempotencyConflict();
   return true;
 }
 

@@ -226,8 +226,12 @@ function isJsonMediaType(mediaType: string): boolean {
 }
 
 /** One request's evaluation: the running score, the matches, and the decoding anomalies. */
+const CATEGORY_INDEX = new Map(WAF_CATEGORIES.map((category, index) => [category, index]));
+const PROTOCOL_INDEX = WAF_CATEGORIES.indexOf("protocol");
+
 class Inspection {
   score = 0;
+  private readonly categoryScores = new Int32Array(WAF_CATEGORIES.length);
   readonly matches: WafMatch[] = [];
   readonly state: DecodeState = { flags: 0 };
   private readonly matched: Uint8Array;
@@ -251,9 +255,22 @@ class Inspection {
     return this.score >= this.stopAt;
   }
 
+  /**
+   * Weak signals add up within a category (a quote then `or`, and a comment after a quote, are
+   * one SQL injection), and with protocol anomalies, but not across categories: in a long
+   * support message, a quoted word followed by "or" and a pasted `print(` are two
+   * coincidences, not one attack. The request's score is its highest category's.
+   */
   private add(rule: ValueRule | RequestRule, index: number, location: string) {
     this.matched[index] = 1;
-    this.score += rule.score;
+    const category = CATEGORY_INDEX.get(rule.category) ?? 0;
+    this.categoryScores[category] = (this.categoryScores[category] ?? 0) + rule.score;
+    const protocol = this.categoryScores[PROTOCOL_INDEX] ?? 0;
+    let highest = 0;
+    for (let other = 0; other < this.categoryScores.length; other++) {
+      if (other !== PROTOCOL_INDEX) highest = Math.max(highest, this.categoryScores[other] ?? 0);
+    }
+    this.score = protocol + highest;
     this.matches.push({ ruleId: rule.id, category: rule.category, score: rule.score, location });
   }
 

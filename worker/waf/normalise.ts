@@ -26,11 +26,11 @@ const INVISIBLE = /[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\uf
  * Slashes NFKC leaves alone but some servers map to `/` and `\` ("best fit"): an old
  * traversal evasion (`..%u2215..%u2215etc`).
  */
-const SLASH_LOOKALIKES = /[\u2044\u2215\u29f8\u29f5\u29f9\ufe68]/g;
+const SLASH_LOOKALIKES = /[\u2044\u2215\u29f8\u29f5\u29f9\ufe68\u2216]/g;
 /** Either of the above: one scan decides whether any replacing is needed. */
 const INVISIBLE_OR_LOOKALIKE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: U+034F is matched on its own, to be removed.
-  /[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u2044\u2215\u29f8\u29f5\u29f9\ufe68]/;
+  /[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u2044\u2215\u29f8\u29f5\u29f9\ufe68\u2216]/;
 const LOOKALIKE_MAP: Record<string, string> = {
   "\u2044": "/",
   "\u2215": "/",
@@ -38,6 +38,8 @@ const LOOKALIKE_MAP: Record<string, string> = {
   "\u29f5": "\\",
   "\u29f9": "\\",
   "\ufe68": "\\",
+  // SET MINUS, which best-fit mappings turn into a backslash.
+  "\u2216": "\\",
 };
 /**
  * Whitespace runs other than a single space (control characters count as space, except
@@ -112,17 +114,53 @@ export function hasInvalidPercent(raw: string): boolean {
   return raw.includes("%") && INVALID_PERCENT.test(raw);
 }
 
+/** Continuation bytes a lead byte announces (0 for ASCII and stray continuation bytes). */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xc0 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf7) return 4;
+  return 1;
+}
+
+/**
+ * Decodes bytes that are not valid UTF-8 the way lax decoders (old IIS, some Java and PHP
+ * stacks) did: the lead byte says how many bytes follow, and their low six bits are taken
+ * whether or not they are continuation bytes. So the overlong `%c0%ae` is `.`, `%c0%af` and
+ * `%e0%80%af` are `/`, `%c1%9c` is `\` — the dot-dot-slash evasions. A code point that is
+ * still not a character stands for itself, byte by byte.
+ */
+function decodeLaxUtf8(bytes: number[]): string {
+  let out = "";
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index] as number;
+    const length = sequenceLength(lead);
+    if (length === 1 || index + length > bytes.length) {
+      out += String.fromCharCode(lead);
+      index++;
+      continue;
+    }
+    let codePoint = lead & (0x7f >> length);
+    for (let offset = 1; offset < length; offset++) {
+      codePoint = (codePoint << 6) | ((bytes[index + offset] as number) & 0x3f);
+    }
+    out += codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : String.fromCharCode(lead);
+    index += codePoint <= 0x10ffff ? length : 1;
+  }
+  return out;
+}
+
 function decodePercentRun(run: string, state: DecodeState, transport: boolean): string {
   try {
     return decodeURIComponent(run);
   } catch {
-    // Not UTF-8 (an overlong `%c0%ae` for `.`, say): flagged; the bytes stand for themselves.
+    // Not UTF-8 (an overlong `%c0%ae` for `.`, say): flagged, and decoded as lax decoders do.
     if (transport) state.flags |= FLAG.invalidUtf8;
-    let out = "";
+    const bytes: number[] = [];
     for (let index = 0; index < run.length; index += 3) {
-      out += String.fromCharCode(Number.parseInt(run.slice(index + 1, index + 3), 16));
+      bytes.push(Number.parseInt(run.slice(index + 1, index + 3), 16));
     }
-    return out;
+    return decodeLaxUtf8(bytes);
   }
 }
 

@@ -134,3 +134,39 @@ export function check(rule: Omit<CheckRule, "kind">): CheckRule {
 export function requestRule(rule: Omit<RequestRule, "kind">): RequestRule {
   return { kind: "request", ...rule };
 }
+
+/**
+ * A regex source matching exactly one of `words` (lower-case ASCII letters, digits, `-`),
+ * written as a trie (`on(?:a(?:bort|fterprint)|b(?:lur|...))`): at each position the engine
+ * follows one branch per character instead of trying every word in turn, so a list of a few
+ * hundred names costs what a handful does.
+ */
+export function wordAlternation(words: Iterable<string>): string {
+  interface Node {
+    end: boolean;
+    children: Map<string, Node>;
+  }
+  const root: Node = { end: false, children: new Map() };
+  for (const word of words) {
+    if (!/^[a-z0-9-]+$/.test(word)) throw new Error(`"${word}" is not a lower-case word`);
+    let node = root;
+    for (const character of word) {
+      let child = node.children.get(character);
+      if (!child) {
+        child = { end: false, children: new Map() };
+        node.children.set(character, child);
+      }
+      node = child;
+    }
+    node.end = true;
+  }
+  const emit = (node: Node): string => {
+    const branches = [...node.children.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([character, child]) => `${character === "-" ? "\\-" : character}${emit(child)}`);
+    if (branches.length === 0) return "";
+    const body = branches.length === 1 && !node.end ? (branches[0] as string) : `(?:${branches.join("|")})`;
+    return node.end ? `${branches.length === 1 ? `(?:${branches[0]})` : body}?` : body;
+  };
+  return `(?:${emit(root)})`;
+}

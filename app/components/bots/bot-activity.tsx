@@ -179,7 +179,8 @@ export function BotEvents({ events }: { events: readonly BotEventView[] }) {
       {events.length === 0 ? (
         <p className="muted">Nothing yet.</p>
       ) : (
-        <ol className="event-feed" data-testid="bot-events">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls (bots.css); a keyboard must reach it.
+        <ol className="event-feed" data-testid="bot-events" tabIndex={0}>
           {withStableKeys(events).map(({ event, key }) => (
             <li key={key} className={eventTone(event.kind)} data-kind={event.kind}>
               <div className="event-meta">

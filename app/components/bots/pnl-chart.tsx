@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from "react";
+import { chartLocalization } from "../chart-format.ts";
+import { displayDecimals } from "../money.tsx";
 
 /**
  * A bot's total PnL over time (realised + unrealised, one point per candle; the loader computes
@@ -43,6 +45,7 @@ export function PnlChart({ points, asset }: { points: readonly PnlPoint[]; asset
         if (disposed) return;
         chart = library.createChart(element, {
           autoSize: true,
+          localization: chartLocalization(displayDecimals(asset)),
           layout: {
             background: { color: "transparent" },
             textColor: "#8b9bab",
@@ -80,7 +83,7 @@ export function PnlChart({ points, asset }: { points: readonly PnlPoint[]; asset
       series.current = null;
       chart?.remove();
     };
-  }, []);
+  }, [asset]);
 
   useEffect(() => {
     series.current?.setData(dataOf(points));

@@ -10,6 +10,7 @@ import {
   parseGridParams,
   requiredBudget,
 } from "../../../worker/services/bots/strategy/index.ts";
+import { normaliseAmountText } from "../../../worker/services/forms/messages.ts";
 import { parseAmount } from "../../../worker/services/ledger/amount.ts";
 import { ASSETS, type AssetCode } from "../../../worker/services/ledger/assets.ts";
 import { decimalToMinor, floorToStep, formatMinor } from "../../../worker/services/markets/decimal.ts";
@@ -91,7 +92,7 @@ export function botPreview(draft: Draft, lastPrice: string | null): Preview {
     lastPriceMinor = 0n;
   }
   if (lastPriceMinor <= 0n) return incomplete(`No price for ${symbol} right now: the preview needs one.`);
-  const parsedBudget = parseAmount(market.quote, draft.budget);
+  const parsedBudget = parseAmount(market.quote, normaliseAmountText(draft.budget));
   const budgetMinor = parsedBudget.ok ? parsedBudget.amountMinor : null;
   try {
     return kindOf(draft) === "dca"

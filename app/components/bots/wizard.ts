@@ -1,3 +1,7 @@
+import { checkPageAmount } from "../../../worker/services/forms/amount-field.ts";
+import { normaliseAmountText } from "../../../worker/services/forms/messages.ts";
+import type { AssetCode } from "../../../worker/services/ledger/assets.ts";
+
 /**
  * The bot wizard's model, shared by its loader (which validates) and its page (which renders
  * and previews): the five steps, the fields each step asks for, and the draft — every field as
@@ -161,9 +165,22 @@ export function draftFrom(source: URLSearchParams | FormData): Draft {
   const draft = { ...DEFAULT_DRAFT };
   for (const field of DRAFT_FIELDS) {
     const value = source.get(field);
-    if (typeof value === "string") draft[field] = value.trim().slice(0, MAX_FIELD_LENGTH);
+    // Amounts and prices may carry en-GB thousands separators ("10,000.50"); never a decimal comma.
+    if (typeof value === "string") draft[field] = normaliseAmountText(value.slice(0, MAX_FIELD_LENGTH));
   }
   return draft;
+}
+
+/**
+ * What the budget field says, in the wizard's step check (server) and as the trader types
+ * (browser): the quote asset's decimals, more than zero, at most what the chosen book holds.
+ * The words are those of POST /bots (forms/messages.ts). Without `available`, the balance is not
+ * checked (the book is not chosen yet).
+ */
+export function budgetProblem(typed: string, quote: AssetCode, available: string | undefined): string | null {
+  if (typed.trim() === "") return "enter a budget";
+  const checked = checkPageAmount(quote, typed, { available });
+  return checked.ok ? null : checked.message;
 }
 
 /** The search string that opens `step` with this draft. */
@@ -189,7 +206,7 @@ export function paramsOf(draft: Draft, fields?: readonly DraftField[]): Record<s
   const wanted = fields ?? [...PARAMETER_FIELDS[kind], ...RISK_FIELDS[kind]];
   const params: Record<string, string | number> = {};
   for (const field of wanted) {
-    const text = draft[field];
+    const text = normaliseAmountText(draft[field]);
     if (text === "") continue;
     params[field] = INTEGER_FIELDS.has(field) ? integerOrText(text) : text;
   }

@@ -3,6 +3,7 @@ import type { RECONCILE_INTENT } from "../../routes/ops.server.ts";
 import { DataTable } from "../data-table.tsx";
 import { DateTime } from "../date-time.tsx";
 import { FormError } from "../form.tsx";
+import { formatCount } from "../money.tsx";
 import type { Reconciliation } from "./types.ts";
 
 /** The intent the page's action runs a reconciliation for; a value here, not an import of server code. */
@@ -37,7 +38,7 @@ export function ReconciliationPanel({
         <>
           <p className="muted">
             Last run <DateTime value={report.ranAt} /> by <code>{report.trigger}</code>, took{" "}
-            <span className="numeric">{`${report.durationMs.toLocaleString("en-GB")} ms`}</span>.
+            <span className="numeric">{`${formatCount(report.durationMs)} ms`}</span>.
           </p>
           <DataTable<Check>
             label="Reconciliation checks"

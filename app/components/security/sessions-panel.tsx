@@ -4,7 +4,11 @@ import { DateTime } from "../date-time.tsx";
 import type { SessionRow } from "./types.ts";
 
 const COLUMNS: Column<SessionRow>[] = [
-  { id: "device", header: "Device", cell: (row) => row.userAgent || "Unknown device" },
+  {
+    id: "device",
+    header: "Device",
+    cell: (row) => <span title={row.userAgent || undefined}>{row.device}</span>,
+  },
   { id: "ip", header: "IP address", cell: (row) => row.ipAddress },
   { id: "seen", header: "Last seen", cell: (row) => <DateTime value={row.lastSeenAt} /> },
   {

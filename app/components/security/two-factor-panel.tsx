@@ -1,23 +1,38 @@
 import { Form } from "@remix-run/react";
-import { FormError } from "../form.tsx";
+import { type FormEvent, useEffect, useState } from "react";
+import { sixDigitCodeProblem } from "../../../worker/services/forms/messages.ts";
+import { DateTime } from "../date-time.tsx";
+import { FormError, type FormFailure, InputField, useFieldChecks } from "../form.tsx";
+import { RecoveryCodes } from "./recovery-codes.tsx";
+
+type Failure = FormFailure & { code: string; fields?: Record<string, string> };
+
+/** Refusals that are about the code typed, shown at the code field rather than above the form. */
+const CODE_REFUSALS = new Set(["totp_invalid", "totp_required", "invalid_request"]);
 
 /**
  * Two-factor authentication in its four states: just turned on (the recovery codes, shown
  * once), on (a code turns it off), being set up (QR code and key, a code confirms), and off.
+ * The set-up comes from the loader, so it stays on screen after a wrong code until it expires.
  */
 export function TwoFactorPanel({
   enabled,
   setup,
   recoveryCodes,
+  intent,
   error,
   busy,
 }: {
   enabled: boolean;
-  setup: { qrSvg: string; secret: string } | undefined;
+  setup: { qrSvg: string; secret: string; expiresAt: string } | undefined;
   recoveryCodes: string[] | undefined;
-  error: { code: string; message: string } | undefined;
+  intent: string | undefined;
+  error: Failure | undefined;
   busy: boolean;
 }) {
+  const codeError = error && CODE_REFUSALS.has(error.code) && error.retryAfterSeconds === undefined;
+  const fieldError = codeError ? (error.fields?.code ?? error.fields?.totp ?? error.message) : undefined;
+  const formError = codeError ? undefined : error;
   return (
     <article className="panel" data-testid="two-factor-panel">
       <h2>Two-factor authentication</h2>
@@ -28,7 +43,15 @@ export function TwoFactorPanel({
           <p className="status status-positive" data-testid="two-factor-on">
             On. Withdrawals, new withdrawal addresses and LIVE bots ask for a code.
           </p>
-          <CodeForm intent="disable" name="totp" label="Code to turn it off" secondary busy={busy}>
+          <CodeForm
+            intent="disable"
+            name="totp"
+            label="Code to turn it off"
+            secondary
+            busy={busy}
+            serverError={intent === "disable" ? fieldError : undefined}
+            result={error}
+          >
             Turn off
           </CodeForm>
         </>
@@ -46,7 +69,18 @@ export function TwoFactorPanel({
           <p>
             Key: <code data-testid="totp-secret">{setup.secret}</code>
           </p>
-          <CodeForm intent="enable" name="code" label="6-digit code" busy={busy}>
+          <p className="hint">
+            This set-up stays valid until <DateTime value={setup.expiresAt} />; a wrong code does not change
+            it.
+          </p>
+          <CodeForm
+            intent="enable"
+            name="code"
+            label="6-digit code"
+            busy={busy}
+            serverError={intent === "enable" ? fieldError : undefined}
+            result={error}
+          >
             Turn on
           </CodeForm>
         </div>
@@ -63,37 +97,23 @@ export function TwoFactorPanel({
           </Form>
         </>
       )}
-      <FormError error={error} />
+      <FormError error={formError} />
     </article>
   );
 }
 
-function RecoveryCodes({ codes }: { codes: string[] }) {
-  return (
-    <div data-testid="recovery-codes">
-      <p className="status status-positive">Two-factor authentication is on.</p>
-      <p>
-        Save these recovery codes somewhere safe. Each works once if you lose your device. They will not be
-        shown again.
-      </p>
-      <ol className="codes">
-        {codes.map((code) => (
-          <li key={code}>
-            <code>{code}</code>
-          </li>
-        ))}
-      </ol>
-    </div>
-  );
-}
-
-/** One authenticator code and a button: how 2FA is confirmed and how it is turned off. */
+/**
+ * One authenticator code and a button: how 2FA is confirmed and how it is turned off. A code
+ * that is not six digits is answered at the field before it is sent; the server says the same.
+ */
 function CodeForm({
   intent,
   name,
   label,
   secondary = false,
   busy,
+  serverError,
+  result,
   children,
 }: {
   intent: "enable" | "disable";
@@ -101,15 +121,45 @@ function CodeForm({
   label: string;
   secondary?: boolean;
   busy: boolean;
+  serverError: string | undefined;
+  result: unknown;
   children: string;
 }) {
+  const [code, setCode] = useState("");
+  const checks = useFieldChecks<"code">();
+  const { reset } = checks;
+  // Each answer from the server starts the field afresh: its error shows, the old code goes.
+  useEffect(() => {
+    if (result) {
+      setCode("");
+      reset();
+    }
+  }, [result, reset]);
+  const problem = sixDigitCodeProblem(code);
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    if (problem) {
+      event.preventDefault();
+      checks.checkAll(["code"]);
+    }
+  };
   return (
-    <Form method="post" className="form inline-form">
+    <Form method="post" className="form inline-form checked-form" onSubmit={submit} noValidate>
       <input type="hidden" name="intent" value={intent} />
-      <label className="field">
-        <span>{label}</span>
-        <input name={name} inputMode="numeric" autoComplete="one-time-code" pattern="\d{6}" required />
-      </label>
+      <InputField
+        form={`two-factor-${intent}`}
+        name={name}
+        label={label}
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        maxLength={12}
+        value={code}
+        error={checks.shown("code", problem, serverError)}
+        onChange={(event) => {
+          setCode(event.target.value);
+          checks.edit("code");
+        }}
+        onBlur={() => checks.blur("code")}
+      />
       <button className={secondary ? "button button-secondary" : "button"} type="submit" disabled={busy}>
         {children}
       </button>

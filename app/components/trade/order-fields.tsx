@@ -2,35 +2,77 @@ import { Link } from "@remix-run/react";
 import { RateNow } from "../account/fee-rates.tsx";
 import { discountSource, displayName } from "../account/labels.ts";
 import { DateTime } from "../date-time.tsx";
+import { InputField } from "../form.tsx";
 import { Money } from "../money.tsx";
 import { percentText } from "../percent.ts";
+import type { TicketField, TicketProblems } from "./order-checks.ts";
 import type { OrderTicket } from "./order-ticket.ts";
 import type { Account, MarketInfo } from "./types.ts";
 
 /** The order form's inputs (limit price, amount in base or quote) and what it will cost. */
 
-export function OrderFields({ ticket, market }: { ticket: OrderTicket; market: MarketInfo }) {
+export function OrderFields({
+  ticket,
+  market,
+  errors,
+  onBlur,
+  onEdit,
+}: {
+  ticket: OrderTicket;
+  market: MarketInfo;
+  errors: TicketProblems;
+  onBlur: (field: TicketField) => void;
+  onEdit: (field: TicketField) => void;
+}) {
   const { kind, side, price, setPrice, amount, setAmount, sizeIn, toggleSizeIn, base, quote, quoteSized } =
     ticket;
   return (
     <>
-      {kind === "limit" ? (
-        <label className="field">
-          <span>Limit price ({quote})</span>
-          <input
-            name="price"
-            inputMode="decimal"
-            autoComplete="off"
-            value={price}
-            onChange={(event) => setPrice(event.target.value)}
-            data-testid="price-input"
-          />
-        </label>
+      {kind === "stop_limit" ? (
+        <InputField
+          form="order"
+          name="stopPrice"
+          label={`Stop price (${quote})`}
+          inputMode="decimal"
+          autoComplete="off"
+          value={ticket.stopPrice}
+          error={errors.stopPrice}
+          hint={
+            side === "buy"
+              ? "When the market trades at or above this price, a limit order is placed."
+              : "When the market trades at or below this price, a limit order is placed."
+          }
+          onChange={(event) => {
+            ticket.setStopPrice(event.target.value);
+            onEdit("stopPrice");
+          }}
+          onBlur={() => onBlur("stopPrice")}
+          data-testid="stop-price-input"
+        />
       ) : null}
-      <label className="field">
-        <span className="field-label-row">
-          <span>Amount ({quoteSized ? quote : base})</span>
-          {side === "buy" && kind === "market" ? (
+      {kind !== "market" ? (
+        <InputField
+          form="order"
+          name="price"
+          label={`Limit price (${quote})`}
+          inputMode="decimal"
+          autoComplete="off"
+          value={price}
+          error={errors.price}
+          onChange={(event) => {
+            setPrice(event.target.value);
+            onEdit("price");
+          }}
+          onBlur={() => onBlur("price")}
+          data-testid="price-input"
+        />
+      ) : null}
+      <InputField
+        form="order"
+        name="amount"
+        label={`Amount (${quoteSized ? quote : base})`}
+        labelExtra={
+          side === "buy" && kind === "market" ? (
             <button
               type="button"
               className="link-button small"
@@ -39,18 +81,20 @@ export function OrderFields({ ticket, market }: { ticket: OrderTicket; market: M
             >
               in {sizeIn === "quote" ? base : quote} instead
             </button>
-          ) : null}
-        </span>
-        <input
-          name="amount"
-          inputMode="decimal"
-          autoComplete="off"
-          placeholder={quoteSized ? `e.g. 250.00 ${quote}` : `e.g. ${market.filters.minQuantity} ${base}`}
-          value={amount}
-          onChange={(event) => setAmount(event.target.value)}
-          data-testid="amount-input"
-        />
-      </label>
+          ) : null
+        }
+        inputMode="decimal"
+        autoComplete="off"
+        placeholder={quoteSized ? `e.g. 250.00 ${quote}` : `e.g. ${market.filters.minQuantity} ${base}`}
+        value={amount}
+        error={errors.amount}
+        onChange={(event) => {
+          setAmount(event.target.value);
+          onEdit("amount");
+        }}
+        onBlur={() => onBlur("amount")}
+        data-testid="amount-input"
+      />
     </>
   );
 }

@@ -27,7 +27,16 @@ export function ModeSwitch({ mode, onChange }: { mode: Mode; onChange: (mode: Mo
   );
 }
 
-export function ModeBanner({ mode, account }: { mode: Mode; account: Account | null }) {
+export function ModeBanner({
+  mode,
+  account,
+  liveTradable = true,
+}: {
+  mode: Mode;
+  account: Account | null;
+  /** The market's `liveTradable` (listed on the exchange and an exchange account configured). */
+  liveTradable?: boolean;
+}) {
   if (mode === "paper") {
     return (
       <p className="mode-banner mode-banner-paper" data-testid="mode-banner">
@@ -48,6 +57,8 @@ export function ModeBanner({ mode, account }: { mode: Mode; account: Account | n
           LIVE trading is not available: the platform's exchange account is not connected. No LIVE order can
           be placed, and no real money will move.
         </>
+      ) : !liveTradable ? (
+        <>This market cannot be traded LIVE here: PAPER only. No LIVE order can be placed on it.</>
       ) : (
         <>
           Orders go to the exchange and move real money from your LIVE book. Check the amount before you
@@ -90,15 +101,16 @@ export function OrderKindSwitch({
 }) {
   return (
     <fieldset className="segmented" aria-label="Order type">
-      {(["market", "limit"] as const).map((choice) => (
+      {(["market", "limit", "stop_limit"] as const).map((choice) => (
         <button
           key={choice}
           type="button"
+          aria-pressed={kind === choice}
           className={kind === choice ? "segment active" : "segment"}
           onClick={() => onChange(choice)}
           data-testid={`type-${choice}`}
         >
-          {choice === "market" ? "Market" : "Limit"}
+          {choice === "market" ? "Market" : choice === "limit" ? "Limit" : "Stop-limit"}
         </button>
       ))}
     </fieldset>
@@ -138,6 +150,15 @@ export function OrderResult({ order }: { order: OrderView }) {
         {verb} <Money value={order.filledQuantity} unit={order.base} /> at an average of{" "}
         <Money value={order.averagePrice ?? "0"} unit={order.quote} />, fee{" "}
         <Money value={order.fee} unit={order.feeAsset} />.
+      </p>
+    );
+  }
+  if (order.type === "stop_limit" && order.triggeredAt === null) {
+    return (
+      <p className="form-success" role="status" data-testid="order-result">
+        Stop-limit order placed: {order.side} <Money value={order.quantity ?? "0"} unit={order.base} /> at{" "}
+        <Money value={order.price ?? "0"} unit={order.quote} /> once the market reaches{" "}
+        <Money value={order.stopPrice ?? "0"} unit={order.quote} />. Its funds are held until then.
       </p>
     );
   }

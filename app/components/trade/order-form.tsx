@@ -1,6 +1,7 @@
 import { Link, useFetcher } from "@remix-run/react";
 import { type FormEvent, useEffect } from "react";
-import { FormError } from "../form.tsx";
+import { FormError, useFieldChecks } from "../form.tsx";
+import { type TicketField, type TicketProblems, ticketProblems, ticketProblemsOf } from "./order-checks.ts";
 import { OrderFacts, OrderFields } from "./order-fields.tsx";
 import {
   ModeBanner,
@@ -10,7 +11,7 @@ import {
   PercentRow,
   SideSwitch,
 } from "./order-form-parts.tsx";
-import { useOrderTicket } from "./order-ticket.ts";
+import { toMinor, useOrderTicket } from "./order-ticket.ts";
 import type { Account, MarketData, MarketInfo, TradeActionData } from "./types.ts";
 
 /** Place an order: PAPER or LIVE, buy or sell, market or limit, sized by amount or by share. */
@@ -27,16 +28,38 @@ export function OrderForm({
 }) {
   const fetcher = useFetcher<TradeActionData>();
   const ticket = useOrderTicket({ market, live, account });
-  const { mode, side, kind, amount, price, base, quoteSized, setAmount } = ticket;
+  const { mode, side, kind, amount, price, stopPrice, base, quoteSized, setAmount, setStopPrice } = ticket;
   const submitting = fetcher.state !== "idle";
   const result = fetcher.data;
+  const checks = useFieldChecks<TicketField>();
+  const { reset } = checks;
 
   useEffect(() => {
-    if (result?.order && result.intent === "place") setAmount("");
-  }, [result, setAmount]);
+    if (result?.intent !== "place") return;
+    // A placed order ends this ticket: its amount and stop go, and so does every old error.
+    if (result.order) {
+      setAmount("");
+      setStopPrice("");
+    }
+    reset();
+  }, [result, setAmount, setStopPrice, reset]);
+
+  const lastMinor = toMinor(live.ticker.last, ticket.quoteScale);
+  const problems = ticketProblems(ticket, symbol, lastMinor, account !== null);
+  const serverProblems =
+    result?.intent === "place" && result.error ? ticketProblemsOf(result.error.fields) : {};
+  const errors: TicketProblems = {};
+  for (const field of ["amount", "price", "stopPrice"] as const) {
+    const shown = checks.shown(field, problems[field] ?? null, serverProblems[field]);
+    if (shown) errors[field] = shown;
+  }
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (Object.keys(problems).length > 0) {
+      checks.checkAll(["amount", "price", "stopPrice"]);
+      return;
+    }
     const form = new FormData();
     form.set("intent", "place");
     // A fresh key per attempt: a double click is one attempt, the next order is another.
@@ -46,7 +69,8 @@ export function OrderForm({
     form.set("type", kind);
     form.set("mode", mode);
     form.set(quoteSized ? "quoteAmount" : "quantity", amount.trim());
-    if (kind === "limit") form.set("price", price.trim());
+    if (kind !== "market") form.set("price", price.trim());
+    if (kind === "stop_limit") form.set("stopPrice", stopPrice.trim());
     fetcher.submit(form, { method: "post" });
   };
 
@@ -66,11 +90,17 @@ export function OrderForm({
   return (
     <div className={`panel order-card order-card-${mode}`} data-testid="order-form" data-mode={mode}>
       <ModeSwitch mode={mode} onChange={ticket.setMode} />
-      <ModeBanner mode={mode} account={account} />
+      <ModeBanner mode={mode} account={account} liveTradable={market.liveTradable} />
       <SideSwitch side={side} onChange={ticket.chooseSide} />
       <OrderKindSwitch kind={kind} onChange={ticket.chooseKind} />
       <form className="form order-form" onSubmit={submit}>
-        <OrderFields ticket={ticket} market={market} />
+        <OrderFields
+          ticket={ticket}
+          market={market}
+          errors={errors}
+          onBlur={checks.blur}
+          onEdit={checks.edit}
+        />
         <PercentRow disabled={!account} onChoose={ticket.choosePercent} />
         <OrderFacts ticket={ticket} fees={account?.fees ?? null} />
         {account ? (
@@ -92,7 +122,9 @@ export function OrderForm({
             <Link to="/signup">sign up</Link> to trade.
           </p>
         )}
-        {result?.intent === "place" && result.error ? <FormError error={result.error} /> : null}
+        {result?.intent === "place" && result.error && Object.keys(serverProblems).length === 0 ? (
+          <FormError error={result.error} />
+        ) : null}
         {result?.intent === "place" && result.order?.mode === mode ? (
           <OrderResult order={result.order} />
         ) : null}

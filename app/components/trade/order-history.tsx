@@ -52,12 +52,18 @@ const ORDER_COLUMNS: Column<OrderView>[] = [
     ),
   },
   { id: "side", header: "Side", cell: (order) => <span className={`side-${order.side}`}>{order.side}</span> },
-  { id: "type", header: "Type", cell: (order) => order.type },
+  { id: "type", header: "Type", cell: (order) => order.type.replace("_", "-") },
   {
     id: "price",
     header: "Price",
     numeric: true,
     cell: (order) => (order.price ? <Money value={order.price} /> : <span className="muted">market</span>),
+  },
+  {
+    id: "stop",
+    header: "Stop",
+    numeric: true,
+    cell: (order) => (order.stopPrice ? <Money value={order.stopPrice} /> : <span className="muted">—</span>),
   },
   {
     id: "amount",
@@ -91,13 +97,37 @@ const ORDER_COLUMNS: Column<OrderView>[] = [
   {
     id: "status",
     header: "Status",
-    cell: (order) => (
-      <span className={`status status-${order.status}`} title={order.reason ?? undefined}>
-        {order.status.replace("_", " ")}
-      </span>
-    ),
+    cell: (order) => <OrderStatusCell order={order} />,
   },
 ];
+
+/**
+ * A stop-limit order that is still open says where it stands: waiting for its stop, or
+ * triggered (resting as a limit order since the market reached the stop).
+ */
+function OrderStatusCell({ order }: { order: OrderView }) {
+  const open = order.status === "open" || order.status === "partially_filled";
+  if (order.type === "stop_limit" && open) {
+    return order.triggeredAt ? (
+      <span
+        className="status status-triggered"
+        data-testid="order-triggered"
+        title={`Triggered ${order.triggeredAt}`}
+      >
+        Triggered{order.status === "partially_filled" ? ", partially filled" : ""}
+      </span>
+    ) : (
+      <span className="status status-waiting" data-testid="order-waiting">
+        waiting for stop
+      </span>
+    );
+  }
+  return (
+    <span className={`status status-${order.status}`} title={order.reason ?? undefined}>
+      {order.status.replace("_", " ")}
+    </span>
+  );
+}
 
 function OrderTable({ orders, cancellable }: { orders: OrderView[]; cancellable: boolean }) {
   const fetcher = useFetcher<TradeActionData>();

@@ -1,8 +1,10 @@
 import { useMemo, useState } from "react";
+import { normaliseAmountText } from "../../../worker/services/forms/messages.ts";
 import { ASSETS, type AssetCode } from "../../../worker/services/ledger/assets.ts";
 import { formatMinor, parseDecimal, toScaleRounded } from "../../../worker/services/markets/decimal.ts";
 import { type FeeRates, maxFeeMinor, ratesOf } from "../../../worker/services/trading/fees.ts";
 import { type PercentChoice, sizeForPercent } from "../../../worker/services/trading/sizing.ts";
+import { amountText } from "../money.tsx";
 import type { Account, MarketData, MarketInfo } from "./types.ts";
 
 /**
@@ -12,12 +14,16 @@ import type { Account, MarketData, MarketInfo } from "./types.ts";
  */
 
 export type Side = "buy" | "sell";
-export type OrderKind = "market" | "limit";
+export type OrderKind = "market" | "limit" | "stop_limit";
 export type Mode = "paper" | "live";
 
-/** Decimal text -> minor units at `scale`, rounded down; null when it is not a plain decimal. */
+/**
+ * Decimal text -> minor units at `scale`, rounded down; null when it is not a plain decimal.
+ * Thousands separators as a trader types them ("10,000.50") are accepted, as the page's
+ * action accepts them.
+ */
 export function toMinor(value: string, scale: number): bigint | null {
-  const parsed = parseDecimal(value.trim());
+  const parsed = parseDecimal(normaliseAmountText(value));
   return parsed ? toScaleRounded(parsed, scale, "floor") : null;
 }
 
@@ -38,6 +44,7 @@ export function useOrderTicket({
   const [sizeIn, setSizeIn] = useState<"base" | "quote">("quote");
   const [amount, setAmount] = useState("");
   const [price, setPrice] = useState("");
+  const [stopPrice, setStopPrice] = useState("");
   const base = market.base as AssetCode;
   const quote = market.quote as AssetCode;
   const baseScale = ASSETS[base].scale;
@@ -57,7 +64,8 @@ export function useOrderTicket({
     [account?.fees.listMakerRate, account?.fees.listTakerRate, account?.fees.combinedDiscount],
   );
   const bestPrice = side === "buy" ? live.book.asks[0]?.price : live.book.bids[0]?.price;
-  const priceMinor = kind === "limit" ? toMinor(price, quoteScale) : toMinor(bestPrice ?? "", quoteScale);
+  // A limit or stop-limit order is sized and valued at its limit price; a market order at the book.
+  const priceMinor = kind !== "market" ? toMinor(price, quoteScale) : toMinor(bestPrice ?? "", quoteScale);
 
   const choosePercent = (percent: PercentChoice) => {
     const available = balance ? toMinor(balance.available, ASSETS[spendAsset].scale) : 0n;
@@ -86,7 +94,7 @@ export function useOrderTicket({
   };
   const chooseKind = (choice: OrderKind) => {
     setKind(choice);
-    if (choice === "limit") {
+    if (choice !== "market") {
       setSizeIn("base");
       if (!price && bestPrice) setPrice(bestPrice);
     }
@@ -109,6 +117,11 @@ export function useOrderTicket({
     setAmount,
     price,
     setPrice,
+    stopPrice,
+    setStopPrice,
+    priceMinor,
+    baseScale,
+    quoteScale,
     base,
     quote,
     quoteSized,
@@ -134,13 +147,15 @@ function orderEstimate(terms: {
   const { quoteSized, side, priceMinor, baseScale, quoteScale, quote, rates } = terms;
   const amountMinor = toMinor(terms.amount, quoteSized ? quoteScale : baseScale);
   if (amountMinor === null || amountMinor <= 0n) return null;
+  // Shown as every amount is (money.tsx): "4,990.01 GBP".
+  const text = (minor: bigint) => amountText(formatMinor(minor, quoteScale), quote);
   if (quoteSized) {
-    return `Spends ${formatMinor(amountMinor, quoteScale)} ${quote} + up to ${formatMinor(maxFeeMinor(rates, amountMinor), quoteScale)} ${quote} fee`;
+    return `Spends ${text(amountMinor)} + up to ${text(maxFeeMinor(rates, amountMinor))} fee`;
   }
   if (priceMinor === null || priceMinor <= 0n) return null;
   const value = (amountMinor * priceMinor) / 10n ** BigInt(baseScale);
   const fee = maxFeeMinor(rates, value);
   return side === "buy"
-    ? `≈ ${formatMinor(value, quoteScale)} ${quote} + up to ${formatMinor(fee, quoteScale)} ${quote} fee`
-    : `≈ ${formatMinor(value, quoteScale)} ${quote} before a fee of up to ${formatMinor(fee, quoteScale)} ${quote}`;
+    ? `≈ ${text(value)} + up to ${text(fee)} fee`
+    : `≈ ${text(value)} before a fee of up to ${text(fee)}`;
 }

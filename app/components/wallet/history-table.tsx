@@ -1,7 +1,7 @@
 import { type Column, DataTable } from "../data-table.tsx";
 import { DateTime } from "../date-time.tsx";
 import { ModeBadge } from "../mode-badge.tsx";
-import { Money } from "../money.tsx";
+import { Money, signOf } from "../money.tsx";
 import type { HistoryRow } from "./types.ts";
 
 /** Why a balance changed, in the trader's words (the ledger's entry types). */
@@ -20,21 +20,53 @@ const TYPE_LABELS: Record<string, string> = {
 
 const COLUMNS: Column<HistoryRow>[] = [
   { id: "when", header: "When", cell: (row) => <DateTime value={row.createdAt} /> },
-  { id: "what", header: "What", cell: (row) => TYPE_LABELS[row.type] ?? row.type },
+  {
+    id: "what",
+    header: "What",
+    cell: (row) => (
+      <>
+        <div>{TYPE_LABELS[row.type] ?? row.type}</div>
+        {row.fees
+          .filter((fee) => signOf(fee.amount) !== 0 || signOf(fee.discount) !== 0)
+          .map((fee) => (
+            <div key={fee.asset} className="history-fee-label muted small">
+              Fee
+            </div>
+          ))}
+      </>
+    ),
+  },
   { id: "book", header: "Book", cell: (row) => <ModeBadge mode={row.mode} /> },
   {
     id: "change",
     header: "Change",
     numeric: true,
-    // The available side only: a hold moves money between buckets, not out of the wallet.
-    cell: (row) =>
-      row.changes
-        .filter((change) => change.bucket === "available")
-        .map((change) => (
-          <div key={`${change.asset}-${change.bucket}`}>
-            <Money value={change.amount} unit={change.asset} change />
-          </div>
-        )),
+    // The available side only: a hold moves money between buckets, not out of the wallet. The
+    // fee is its own line under the trade, so a fill shows what was bought and what it cost.
+    cell: (row) => (
+      <>
+        {row.changes
+          .filter((change) => change.bucket === "available")
+          .map((change) => (
+            <div key={`${change.asset}-${change.bucket}`}>
+              <Money value={change.amount} unit={change.asset} change />
+            </div>
+          ))}
+        {row.fees
+          .filter((fee) => signOf(fee.amount) !== 0 || signOf(fee.discount) !== 0)
+          .map((fee) => (
+            <div key={`fee-${fee.asset}`} className="history-fee" data-testid="history-fee">
+              <Money value={`-${fee.amount}`} unit={fee.asset} />
+              {signOf(fee.discount) !== 0 ? (
+                <span className="muted small">
+                  {" "}
+                  (<Money value={fee.discount} unit={fee.asset} /> off)
+                </span>
+              ) : null}
+            </div>
+          ))}
+      </>
+    ),
   },
 ];
 

@@ -5,3 +5,4 @@ import type { loader } from "../../routes/withdraw.server.ts";
 export type WithdrawPageData = ReturnType<typeof useLoaderData<typeof loader>>;
 export type WithdrawalAddress = WithdrawPageData["addresses"][number];
 export type Withdrawal = WithdrawPageData["withdrawals"][number];
+export type WithdrawalLimits = WithdrawPageData["limits"];

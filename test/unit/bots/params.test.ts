@@ -14,6 +14,7 @@ import {
   requiredBudget,
 } from "../../../worker/services/bots/strategy/index.ts";
 import { gridBudgetMinor, gridMinimumQuantityMinor } from "../../../worker/services/bots/strategy/ladder.ts";
+import { FIELD_MESSAGES } from "../../../worker/services/forms/messages.ts";
 import { formatMinor } from "../../../worker/services/markets/decimal.ts";
 import { ratesOf } from "../../../worker/services/trading/fees.ts";
 import { holdFor } from "../../../worker/services/trading/sizing.ts";
@@ -84,12 +85,11 @@ describe("DCA params", () => {
       }),
     ).toEqual({
       baseOrder: 'must be a decimal string such as "1.5", not a JSON number',
-      safetyOrder: "GBP allows at most 2 decimal places",
+      safetyOrder: "at most 2 decimals for GBP",
       safetyOrders: "must be an integer from 0 to 25",
-      priceDeviationPercent:
-        "must be a plain positive decimal: digits, an optional point and decimals (no sign, exponent or spaces)",
+      priceDeviationPercent: FIELD_MESSAGES.notAPlainNumber,
       volumeScale: "must be between 1 and 10",
-      takeProfitPercent: "must be greater than zero",
+      takeProfitPercent: "must be more than zero",
       stopLossPercent: "must be greater than 0 and at most 99 %",
       cooldownSeconds: "must be an integer from 0 to 86400",
     });
@@ -124,20 +124,18 @@ describe("DCA params", () => {
       "must be an integer from 0 to 86400",
     );
     expect(dca({ cooldownSeconds: 86_400 }).cooldownSeconds).toBe(86_400);
-    expect(dcaErrors({ ...DCA, baseOrder: "0" }).baseOrder).toBe("must be greater than zero");
-    expect(dcaErrors({ ...DCA, baseOrder: "1e3" }).baseOrder).toMatch(/^must be a plain positive decimal/);
-    expect(dcaErrors({ ...DCA, baseOrder: " 25" }).baseOrder).toMatch(/^must be a plain positive decimal/);
+    expect(dcaErrors({ ...DCA, baseOrder: "0" }).baseOrder).toBe("must be more than zero");
+    expect(dcaErrors({ ...DCA, baseOrder: "1e3" }).baseOrder).toBe(FIELD_MESSAGES.notAPlainNumber);
+    expect(dcaErrors({ ...DCA, baseOrder: " 25" }).baseOrder).toBe(FIELD_MESSAGES.notAPlainNumber);
   });
 
   it("refuse orders below the market's minimum order value or above its maximum", () => {
-    expect(dcaErrors({ ...DCA, baseOrder: "4.99" }).baseOrder).toBe(
-      "must be at least the minimum order value of BTC-GBP, 5.00 GBP",
-    );
+    expect(dcaErrors({ ...DCA, baseOrder: "4.99" }).baseOrder).toBe("minimum order 5.00 GBP");
     expect(dcaErrors({ ...DCA, safetyOrder: "9000000.01" }).safetyOrder).toBe(
-      "must be at most the maximum order value of BTC-GBP, 9000000.00 GBP",
+      "maximum order 9,000,000.00 GBP",
     );
     expect(dcaErrors({ ...DCA, baseOrder: "25.0000001" }, "ETH-USDT").baseOrder).toBe(
-      "USDT allows at most 6 decimal places",
+      "at most 6 decimals for USDT",
     );
     expect(dca({ baseOrder: "5.00" }).baseOrderMinor).toBe(500n);
   });
@@ -218,7 +216,7 @@ describe("Grid params", () => {
     expect(gridErrors({ ...GRID, upperPrice: "1000000.01" }).upperPrice).toBe(
       "must be between 0.01 GBP and 1000000.00 GBP on BTC-GBP",
     );
-    expect(gridErrors({ ...GRID, lowerPrice: "0" }).lowerPrice).toBe("must be greater than zero");
+    expect(gridErrors({ ...GRID, lowerPrice: "0" }).lowerPrice).toBe("must be more than zero");
     expect(gridErrors({ ...GRID, stopLossPrice: "60000.00" })).toEqual({
       stopLossPrice: "must be below lowerPrice",
     });

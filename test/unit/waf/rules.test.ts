@@ -436,3 +436,78 @@ describe("exclusions", () => {
     );
   });
 });
+
+describe("the outside corpus's missed classes (issue #15)", () => {
+  it("blocks XSS through any event handler, optional chaining, concatenated eval, namespaced script", () => {
+    expectBlockedEverywhere([
+      "<x onbeforecopy=alert(1)>",
+      "<div onbeforecut=alert(1)>",
+      "<input onbeforeinput=alert(1) autofocus>",
+      "<details onbeforetoggle=alert(1) open>",
+      "<div oncontentvisibilityautostatechange=alert(1) style=content-visibility:auto>",
+      "<body onpagereveal=alert(1)>",
+      '" onbeforepaste="alert(1)',
+      "confirm?.(document?.cookie)",
+      "<img src=x onerror=eval('al'+'ert(1)')>",
+      "window['al'+'ert'](document.domain)",
+      "top[/al/.source+/ert/.source](1)",
+      '<x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(1)</x:script>',
+    ]);
+  });
+
+  it("blocks blind extraction, false conditions, decimal tautologies, INTO @, HAVING, glued literals, user variables", () => {
+    expectBlockedEverywhere([
+      "1 AND ascii(substr(version(),1,1))=51",
+      "' AND 1=0--",
+      "'or 123.22=123.22",
+      "-1 UNION SELECT 1 INTO @,@",
+      "' GROUP BY username HAVING 1=1--",
+      ".1union/**/select/**/1,2",
+      "1 and @a:=(select group_concat(user) from mysql.user)",
+      "(select(@)from(select(@:=0x00),(select(@)from(information_schema.columns)where(@)in(@:=concat(@,0x3C62723E,table_name))))x)",
+      " OR 1=1",
+      "') or ('x')=('x",
+    ]);
+  });
+
+  it("blocks empty-variable splitting, printf | rev, recon commands, binaries after a newline, SSI, PHP", () => {
+    expectBlockedEverywhere([
+      ";$u/bin$u/cat$u /etc$u/passwd",
+      "c$@at /etc/passwd",
+      "; printf 'dwssap/cte/ tac' | rev | sh",
+      "& ipconfig /all",
+      "; netstat -an",
+      "| dir",
+      "x\n/usr/bin/id",
+      '<!--#exec cmd="/usr/bin/id"-->',
+      ';{$_GET["cmd"]}',
+    ]);
+  });
+
+  it("blocks doubled slashes, fullwidth dots, U+2216 and overlong UTF-8, in JSON strings too", () => {
+    expectBlockedEverywhere([
+      "....//....//etc//passwd",
+      "/etc//passwd",
+      "．．／．．／．．／etc／passwd",
+      "..\u2216..\u2216..\u2216windows\u2216win.ini",
+      "%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+      "..%c0%af..%c0%af..%c0%afetc%c0%afpasswd",
+    ]);
+  });
+
+  it("passes the prose it used to block: dashes after quoted words, commands in markdown", () => {
+    expectPassesEverywhere([
+      "Choose 'limit' or 'market' -- limit is cheaper.",
+      "Run `python bot.py --symbol BTC-GBP` on my Pi.",
+      'I ran `whoami` and it says "403" -- why?',
+      "Use `--symbol ETH-GBP` not `--pair`.",
+      "Steps:\n1. `ls -la logs/`\n2. `tail -f bot.log`",
+      "```\nsudo systemctl restart bot\n```",
+      "while True: time.sleep(60); rebalance()",
+      "'sell' or 'sell all'? -- the app says 'sell' #BTC",
+      "Bot 'grid-1' or 'dca-2'? print(f\"PnL: {pnl}\") -- fine",
+      "C:\\Program Files\\Ledger Live",
+      "Set grid 1=10 levels, 2=15 levels -- or is 1=1 enough?",
+    ]);
+  });
+});

@@ -5,11 +5,14 @@ import { sha256Hex } from "../../services/auth/crypto.ts";
 import { clientIp } from "../../services/auth/guards.ts";
 import { readSessionToken } from "../../services/auth/sessions.ts";
 import { isolateMetrics } from "../../services/metrics/recorder.ts";
+import { tooManyRequests } from "../../services/rate-limit/exact.ts";
 import {
   CLASS_LIMIT_PERIOD_SECONDS,
   CLASS_LIMITER_BINDING,
   CLASS_LIMITS,
+  EXACT_POLICIES,
 } from "../../services/rate-limit/policies.ts";
+import { chargeSuspicion } from "../../services/rate-limit/suspicion.ts";
 
 /**
  * Coarse flood protection by route class and identity: the session (hashed) on authenticated
@@ -19,6 +22,25 @@ import {
 export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async function rateLimitMiddleware(c, next) {
     const routeClass = c.get("routeClass") ?? "public";
+    // The WAF's anomaly score: requests that passed with weak signals spend a per-address
+    // budget, are slowed as it runs low and refused once it is spent.
+    const wafScore = c.get("wafScore") ?? 0;
+    if (wafScore > 0 && c.env.RATE_LIMITER) {
+      const { decision, delayMs } = await chargeSuspicion(c.env, clientIp(c), wafScore);
+      if (!decision.allowed) {
+        c.get("logFields").rateLimit = { class: routeClass, policy: "waf-suspicion" };
+        throw tooManyRequests(
+          decision,
+          EXACT_POLICIES.wafSuspicionPerIp,
+          routeClass,
+          "Too many requests that look like probing. Slow down and retry shortly.",
+        );
+      }
+      if (delayMs > 0) {
+        c.get("logFields").rateLimit = { class: routeClass, policy: "waf-suspicion", slowedMs: delayMs };
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
     const bindingName = CLASS_LIMITER_BINDING[routeClass];
     const limiter = bindingName ? c.env[bindingName] : undefined;
     if (!bindingName || !limiter || routeClass === "static") return next();

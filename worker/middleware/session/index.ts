@@ -13,25 +13,41 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * CSRF: a state-changing request that carries a session cookie must come from our own
- * origin. `Origin` decides when present; otherwise `Sec-Fetch-Site` (same-origin or a
- * user-typed navigation); otherwise refuse. Requests without a session cookie carry no
- * ambient authority, so they pass (they are unauthenticated anyway).
+ * origin — the configured SITE_ORIGIN, never one derived from the Host header, which whoever
+ * sends the request writes. `Origin` decides when present; otherwise `Sec-Fetch-Site`
+ * (same-origin or a user-typed navigation); otherwise refuse. Requests without a session
+ * cookie carry no ambient authority, so on the API they pass (they are unauthenticated anyway).
  */
-function isSameOriginRequest(request: Request): boolean {
+function requestSite(request: Request, siteOrigin: string): "same" | "cross" | "unknown" {
   const origin = request.headers.get("Origin");
-  const siteOrigin = new URL(request.url).origin;
-  if (origin !== null) return origin === siteOrigin;
+  if (origin !== null) return origin === siteOrigin ? "same" : "cross";
   const fetchSite = request.headers.get("Sec-Fetch-Site");
-  return fetchSite === "same-origin" || fetchSite === "none";
+  if (fetchSite === null) return "unknown";
+  return fetchSite === "same-origin" || fetchSite === "none" ? "same" : "cross";
 }
 
-export function session(): MiddlewareHandler<{
+export interface SessionOptions {
+  /**
+   * Pages: a browser's state-changing request from another origin is refused even without a
+   * session cookie (log-in CSRF signs the victim into the attacker's account). Requests that
+   * say nothing about their origin (no Origin, no Sec-Fetch-Site: not a browser) still pass.
+   */
+  refuseCrossOriginWithoutSession?: boolean;
+}
+
+export function session(options: SessionOptions = {}): MiddlewareHandler<{
   Variables: SessionVariables & { services: Services; logFields: Record<string, unknown> };
 }> {
   return async function sessionMiddleware(c, next) {
     const token = readSessionToken(c.req.header("Cookie"));
     c.set("sessionToken", token);
-    if (token && !SAFE_METHODS.has(c.req.method) && !isSameOriginRequest(c.req.raw)) {
+    const site = SAFE_METHODS.has(c.req.method)
+      ? "same"
+      : requestSite(c.req.raw, c.get("services").config.SITE_ORIGIN);
+    const refused = token
+      ? site !== "same"
+      : options.refuseCrossOriginWithoutSession === true && site === "cross";
+    if (refused) {
       c.get("logFields").csrf = "refused";
       throw new ApiError(403, "csrf_failed", "This request did not come from the CoinHubX site.");
     }

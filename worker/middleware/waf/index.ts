@@ -16,8 +16,15 @@ import {
   type WafLimits,
 } from "../../waf/index.ts";
 
+/** What the WAF leaves on the context for the rate limiter: the request's anomaly score. */
+export type WafVariables = { wafScore: number; wafThreshold: number };
+
 /** What the WAF reads from the context (set by the request-id and request-log middleware). */
-type WafContextVariables = { logFields: Record<string, unknown>; logger: Logger; requestId: string };
+type WafContextVariables = {
+  logFields: Record<string, unknown>;
+  logger: Logger;
+  requestId: string;
+} & WafVariables;
 
 export interface WafOptions {
   /** The class the route declares; its mode and threshold apply. */
@@ -81,6 +88,41 @@ async function readBody(request: Request, limitBytes: number): Promise<BodyRead>
     offset += chunk.byteLength;
   }
   return { bytes, tooLarge: false };
+}
+
+/**
+ * Rules that fire because the body could not be inspected (too large, too deep, too many
+ * values, not UTF-8), not because it looked like an attack. A block by these alone is answered
+ * for what it is, with the API's codes: 413 `payload_too_large`, 400 `invalid_request`.
+ */
+const BODY_LIMIT_FIELDS: Record<string, string> = {
+  "protocol-json-depth": "is nested too deeply",
+  "protocol-json-size": "has too many keys and values",
+  "protocol-invalid-utf8": "must be UTF-8 text",
+};
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function uninspectableBody(matches: readonly { ruleId: string }[], body: BodyRead): ApiError | null {
+  const ruleIds = new Set(matches.map((match) => match.ruleId));
+  if (ruleIds.size === 0) return null;
+  for (const ruleId of ruleIds)
+    if (ruleId !== "protocol-body-size" && !BODY_LIMIT_FIELDS[ruleId]) return null;
+  if (body.tooLarge) return new ApiError(413, "payload_too_large", "The request body is too large.");
+  if (ruleIds.has("protocol-invalid-utf8")) {
+    // The flag is raised by the URL's percent-escapes too: only the body's own bytes count here.
+    try {
+      strictUtf8.decode(body.bytes ?? new Uint8Array());
+      return null;
+    } catch {
+      // the body is not UTF-8
+    }
+  }
+  const fields: Record<string, string> = {};
+  for (const ruleId of ruleIds) {
+    const problem = BODY_LIMIT_FIELDS[ruleId];
+    if (problem) fields.body = fields.body ? `${fields.body}; ${problem}` : problem;
+  }
+  return new ApiError(400, "invalid_request", "The request body cannot be read.", { fields });
 }
 
 /**
@@ -151,7 +193,12 @@ export function waf(options: WafOptions): MiddlewareHandler<{ Variables: WafCont
         });
       }
     }
-    if (verdict.action === "block") throw new ApiError(403, "waf_blocked", BLOCK_MESSAGE);
+    if (verdict.action === "block") {
+      throw uninspectableBody(verdict.matches, body) ?? new ApiError(403, "waf_blocked", BLOCK_MESSAGE);
+    }
+    // A request that passed with weak signals is fed to the rate limiter (suspicion policy).
+    c.set("wafScore", verdict.score);
+    c.set("wafThreshold", verdict.threshold);
     await next();
   };
 }

@@ -11,6 +11,7 @@ import { randomToken } from "./crypto.ts";
 import { guardLoginAttempt, recordLoginFailure } from "./login-limits.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password.ts";
 import { revokeOtherSessions } from "./sessions.ts";
+import { guardSignup } from "./signup-limits.ts";
 import { SECURITY_CHANGE_LOCK_MS } from "./two-factor.ts";
 
 export const PASSWORD_MIN_LENGTH = 12;
@@ -94,6 +95,7 @@ export async function signUp(
   if (await findUserByEmail(services, input.email)) {
     throw new ApiError(409, "email_taken", "An account with this email already exists. Log in instead.");
   }
+  await guardSignup(services.env, services.config, audit.ipAddress);
   const user = {
     id: crypto.randomUUID(),
     email: input.email,

@@ -25,6 +25,23 @@ interface SecondFactor {
   recoveryCode?: string | undefined;
 }
 
+/**
+ * Recovery codes are guessed like TOTP codes, so they count against the same per-user limiter
+ * (worker/services/auth/totp-guard.ts: 5 wrong second factors in 5 minutes, in the user's
+ * object). The attempt is counted — as a code that matched no TOTP step — and the limit checked
+ * in one serialised call BEFORE the code is looked at: concurrent guesses cannot slip past the
+ * count, and no recovery code opens an account while its TOTP guessing is throttled. A right
+ * recovery code counts once too; each is used once in an account's life and the window forgets
+ * it after 5 minutes, which keeps the guard one exact counter.
+ */
+async function countRecoveryCodeAttempt(services: Services, userId: string): Promise<void> {
+  const decision = await userLedger(services.env, userId).consumeTotpStep({
+    matchedStep: null,
+    nowMs: Date.now(),
+  });
+  if (!decision.ok && decision.reason === "throttled") throw totpRefusal(decision, 401);
+}
+
 /** Second step of login. Returns how the user proved it, for the audit log. */
 export async function verifySecondFactor(
   services: Services,
@@ -35,9 +52,8 @@ export async function verifySecondFactor(
   const recovery =
     factor.recoveryCode ?? (factor.totp && isRecoveryCodeShape(factor.totp) ? factor.totp : undefined);
   if (recovery) {
+    await countRecoveryCodeAttempt(services, user.id);
     if (!(await consumeRecoveryCode(services, user.id, recovery))) {
-      const ledger = userLedger(services.env, user.id);
-      await ledger.recordTotpFailure(Date.now());
       await appendAudit(services.client, {
         event: "login.failed",
         outcome: "failure",

@@ -39,13 +39,3 @@ export async function decideTotp(
   await storage.put<TotpState>(STATE_KEY, { lastUsedStep: input.matchedStep, failuresAtMs: failures });
   return { ok: true };
 }
-
-/** A recovery code or a failed factor elsewhere still counts against the same window. */
-export async function recordSecondFactorFailure(storage: DurableObjectStorage, nowMs: number): Promise<void> {
-  const state = (await storage.get<TotpState>(STATE_KEY)) ?? { lastUsedStep: -1, failuresAtMs: [] };
-  const failures = state.failuresAtMs
-    .filter((at) => at > nowMs - TOTP_FAILURE_WINDOW_MS)
-    .slice(-TOTP_FAILURE_LIMIT);
-  failures.push(nowMs);
-  await storage.put<TotpState>(STATE_KEY, { ...state, failuresAtMs: failures });
-}

@@ -22,22 +22,89 @@ export async function readTotpSecret(services: Services, userId: string): Promis
   return unseal(services.config.DATA_ENCRYPTION_KEY, row.sealed, userId);
 }
 
-export async function readPendingTotpSecret(services: Services, userId: string): Promise<string | null> {
+/**
+ * Enrolment keeps its secret pending, server-side, until it is confirmed or expires: a wrong
+ * code does not discard it, and asking to set up again while it is pending answers with the
+ * SAME secret, so the QR code already scanned keeps working and nobody is stranded with an
+ * authenticator entry that no longer matches. The expiry travels inside the sealed value (bound
+ * to the user like every sealed secret), so no column is needed for it.
+ */
+export const PENDING_TOTP_TTL_MS = 30 * 60_000;
+
+interface PendingTotpSecret {
+  secret: string;
+  expiresAtMs: number;
+}
+
+const PENDING_FORMAT = /^pending:(\d{1,15}):(\S+)$/;
+
+async function readPending(services: Services, userId: string): Promise<PendingTotpSecret | null> {
   const rows = await services.db
     .select({ sealed: users.totpPendingCiphertext })
     .from(users)
     .where(eq(users.id, userId))
     .limit(1);
   const sealed = rows[0]?.sealed;
-  return sealed ? unseal(services.config.DATA_ENCRYPTION_KEY, sealed, userId) : null;
+  if (!sealed) return null;
+  const match = PENDING_FORMAT.exec(await unseal(services.config.DATA_ENCRYPTION_KEY, sealed, userId));
+  // A value sealed before expiries existed carries none: treated as expired, set-up starts afresh.
+  if (!match?.[1] || !match[2]) return null;
+  return { secret: match[2], expiresAtMs: Number(match[1]) };
 }
 
-/** Starts enrolment: a new pending secret (replacing an unconfirmed one), its URI and QR code. */
-export async function beginTotpSetup(services: Services, user: { id: string; email: string }) {
-  const secret = createTotpSecret();
-  const sealed = await seal(services.config.DATA_ENCRYPTION_KEY, secret, user.id);
-  await services.db.update(users).set({ totpPendingCiphertext: sealed }).where(eq(users.id, user.id));
-  const otpauthUrl = totpUri(secret, user.email);
+/** The pending secret while it has not expired; null when there is none or it has. */
+export async function readPendingTotpSecret(
+  services: Services,
+  userId: string,
+  nowMs = Date.now(),
+): Promise<string | null> {
+  const pending = await readPending(services, userId);
+  return pending && pending.expiresAtMs > nowMs ? pending.secret : null;
+}
+
+/**
+ * Starts enrolment, or resumes it: the pending secret while it has not expired, else a new one
+ * (replacing an expired one). Returns its URI and QR code, and when it expires.
+ */
+export async function beginTotpSetup(
+  services: Services,
+  user: { id: string; email: string },
+  nowMs = Date.now(),
+) {
+  const pending = await readPending(services, user.id);
+  let secret: string;
+  let expiresAtMs: number;
+  if (pending && pending.expiresAtMs > nowMs) {
+    ({ secret, expiresAtMs } = pending);
+  } else {
+    secret = createTotpSecret();
+    expiresAtMs = nowMs + PENDING_TOTP_TTL_MS;
+    const sealed = await seal(
+      services.config.DATA_ENCRYPTION_KEY,
+      `pending:${expiresAtMs}:${secret}`,
+      user.id,
+    );
+    await services.db.update(users).set({ totpPendingCiphertext: sealed }).where(eq(users.id, user.id));
+  }
+  return { ...totpSetupView(secret, user.email), expiresAt: new Date(expiresAtMs).toISOString() };
+}
+
+/** The set-up in progress, for a page that shows it again (null when none is pending). */
+export async function pendingTotpSetup(
+  services: Services,
+  user: { id: string; email: string },
+  nowMs = Date.now(),
+) {
+  const pending = await readPending(services, user.id);
+  if (!pending || pending.expiresAtMs <= nowMs) return null;
+  return {
+    ...totpSetupView(pending.secret, user.email),
+    expiresAt: new Date(pending.expiresAtMs).toISOString(),
+  };
+}
+
+function totpSetupView(secret: string, email: string) {
+  const otpauthUrl = totpUri(secret, email);
   const qrSvg = renderSVG(otpauthUrl, { border: 2, pixelSize: 6 });
   return { secret, otpauthUrl, qrSvg };
 }

@@ -1,3 +1,4 @@
+import { atMost, FIELD_MESSAGES, tooManyDecimals } from "../forms/messages.ts";
 import { type AssetCode, assert, assetDefinition, unitMinor } from "./assets.ts";
 
 /**
@@ -37,27 +38,24 @@ export function parseAmount(
 ): ParsedAmount {
   const definition = assetDefinition(asset);
   if (typeof input !== "string") {
-    return fail("not_a_string", 'must be a decimal string such as "250.00", not a JSON number');
+    return fail("not_a_string", FIELD_MESSAGES.notAString);
   }
-  if (input.length === 0) return fail("empty", "must not be empty");
+  if (input.length === 0) return fail("empty", FIELD_MESSAGES.enterAmount);
   if (input.length > MAX_AMOUNT_TEXT_LENGTH) return fail("too_long", "is too long");
   const match = DECIMAL_PATTERN.exec(input);
   if (!match) {
-    return fail(
-      "malformed",
-      "must be a plain positive decimal: digits, an optional point and decimals (no sign, exponent or spaces)",
-    );
+    return fail("malformed", FIELD_MESSAGES.notAPlainNumber);
   }
   const whole = match[1] ?? "0";
   const fraction = match[2] ?? "";
   if (fraction.length > definition.scale) {
-    return fail("too_many_decimals", `${asset} allows at most ${definition.scale} decimal places`);
+    return fail("too_many_decimals", tooManyDecimals(asset, definition.scale));
   }
   const amountMinor =
     BigInt(whole) * unitMinor(asset) + BigInt(fraction.padEnd(definition.scale, "0") || "0");
-  if (amountMinor === 0n && !options.allowZero) return fail("zero", "must be greater than zero");
+  if (amountMinor === 0n && !options.allowZero) return fail("zero", FIELD_MESSAGES.moreThanZero);
   if (amountMinor > definition.maxAmountMinor) {
-    return fail("too_large", `must be at most ${formatAmount(asset, definition.maxAmountMinor)} ${asset}`);
+    return fail("too_large", atMost(formatAmount(asset, definition.maxAmountMinor), asset));
   }
   assert(amountMinor >= 0n, "parsed amount is negative");
   return { ok: true, amountMinor };

@@ -57,7 +57,6 @@ export interface UserLedgerClient {
   botBalances(book: Book, botId: string): Promise<Partial<Record<AssetCode, bigint>>>;
   /** The user's exact counters kept beside their balances (TOTP replay guard, velocity). */
   consumeTotpStep(input: { matchedStep: number | null; nowMs: number }): Promise<TotpDecision>;
-  recordTotpFailure(nowMs: number): Promise<void>;
   reserveWithdrawalVelocity(request: VelocityRequest): Promise<VelocityDecision>;
   releaseWithdrawalVelocity(withdrawalId: string): Promise<void>;
 }
@@ -115,8 +114,6 @@ export function userLedger(
         () => stub().consumeTotpStep(input) as Promise<TotpDecision>,
         MAX_RPC_ATTEMPTS,
       ),
-    recordTotpFailure: (nowMs) =>
-      callObject<void>("ledger", () => stub().recordTotpFailure(nowMs) as Promise<void>, MAX_RPC_ATTEMPTS),
     reserveWithdrawalVelocity: (request) =>
       callObject<VelocityDecision>(
         "ledger",

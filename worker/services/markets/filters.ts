@@ -1,4 +1,13 @@
 import { ApiError } from "../../errors.ts";
+import {
+  FIELD_MESSAGES,
+  maximumOrder,
+  minimumOrder,
+  minimumQuantity,
+  notOnStep,
+  priceRequired,
+  tooManyDecimals,
+} from "../forms/messages.ts";
 import { ASSETS } from "../ledger/assets.ts";
 import {
   ceilToStep,
@@ -97,9 +106,11 @@ export class FilterFailure extends ApiError {
     field: "price" | "stopPrice" | "quantity" | "quoteAmount",
     message: string,
     nearestValid: string,
+    /** What the field says in a trader's words (forms/messages.ts), when shorter than the message. */
+    fieldMessage?: string,
   ) {
     super(400, "filter_failure", `${message} The nearest valid ${field} is ${nearestValid}.`, {
-      fields: { [field]: `${rule}: ${message} Nearest valid: ${nearestValid}.` },
+      fields: { [field]: `${rule}: ${fieldMessage ?? `${message} Nearest valid: ${nearestValid}.`}` },
     });
     this.name = "FilterFailure";
     this.rule = rule;
@@ -225,6 +236,15 @@ export function assertOrderFilters(
         "quantity",
         `Quantity ${shape.quantityText} is not a multiple of the lot size ${quantity(filters.stepSizeMinor)} ${market.base}.`,
         quantity(clamp(below, filters.minQuantityMinor, filters.maxQuantityMinor)),
+        notOnStep(
+          formatMinor(filters.stepSizeMinor, baseScale, market.quantityDecimals),
+          market.base,
+          formatMinor(
+            clamp(below, filters.minQuantityMinor, filters.maxQuantityMinor),
+            baseScale,
+            market.quantityDecimals,
+          ),
+        ),
       );
     }
     if (exact < filters.minQuantityMinor) {
@@ -233,6 +253,10 @@ export function assertOrderFilters(
         "quantity",
         `Quantity ${shape.quantityText} is below the minimum ${quantity(filters.minQuantityMinor)} ${market.base}.`,
         quantity(filters.minQuantityMinor),
+        minimumQuantity(
+          formatMinor(filters.minQuantityMinor, baseScale, market.quantityDecimals),
+          market.base,
+        ),
       );
     }
     if (exact > filters.maxQuantityMinor) {
@@ -251,7 +275,7 @@ export function assertOrderFilters(
   if (shape.quoteAmount) {
     const exact = toScaleExact(shape.quoteAmount, quoteScale);
     if (exact === null) {
-      throw invalid({ quoteAmount: `${market.quote} allows at most ${quoteScale} decimal places` });
+      throw invalid({ quoteAmount: tooManyDecimals(market.quote, quoteScale) });
     }
     if (exact < filters.minNotionalMinor) {
       throw new FilterFailure(
@@ -259,6 +283,7 @@ export function assertOrderFilters(
         "quoteAmount",
         `Quote amount ${shape.quoteAmountText} ${market.quote} is below the minimum order value ${quote(filters.minNotionalMinor)} ${market.quote}.`,
         quote(filters.minNotionalMinor),
+        minimumOrder(quote(filters.minNotionalMinor), market.quote),
       );
     }
     if (exact > filters.maxNotionalMinor) {
@@ -267,6 +292,7 @@ export function assertOrderFilters(
         "quoteAmount",
         `Quote amount ${shape.quoteAmountText} ${market.quote} is above the maximum order value ${quote(filters.maxNotionalMinor)} ${market.quote}.`,
         quote(filters.maxNotionalMinor),
+        maximumOrder(quote(filters.maxNotionalMinor), market.quote),
       );
     }
     order.quoteAmountMinor = exact;
@@ -295,6 +321,7 @@ function checkNotional(
       "quantity",
       `The order value ${quote(valueTimesUnit / unit)} ${market.quote} is below the minimum ${quote(filters.minNotionalMinor)} ${market.quote}.`,
       quantity(maxBigint(smallest, filters.minQuantityMinor)),
+      `${minimumOrder(quote(filters.minNotionalMinor), market.quote)}: at least ${quantity(maxBigint(smallest, filters.minQuantityMinor))} ${market.base}`,
     );
   }
   if (valueTimesUnit > filters.maxNotionalMinor * unit) {
@@ -305,6 +332,7 @@ function checkNotional(
       "quantity",
       `The order value ${quote(valueTimesUnit / unit)} ${market.quote} is above the maximum ${quote(filters.maxNotionalMinor)} ${market.quote}.`,
       quantity(largest),
+      `${maximumOrder(quote(filters.maxNotionalMinor), market.quote)}: at most ${quantity(largest)} ${market.base}`,
     );
   }
 }
@@ -340,9 +368,9 @@ function checkShape(input: OrderFilterInput): Shape {
   }
   const hasStopPrice = input.stopPrice !== undefined && input.stopPrice !== null;
   if ((type === "limit" || type === "stop_limit") && !hasPrice)
-    fields.price = `is required for a ${type.replace("_", "-")} order`;
+    fields.price = priceRequired("limit", type.replace("_", "-"));
   if (type === "market" && hasPrice) fields.price = "must not be sent with a market order";
-  if (type === "stop_limit" && !hasStopPrice) fields.stopPrice = "is required for a stop-limit order";
+  if (type === "stop_limit" && !hasStopPrice) fields.stopPrice = priceRequired("stop", "stop-limit");
   if (type !== "stop_limit" && hasStopPrice) fields.stopPrice = "is only for stop-limit orders";
   const price = hasPrice ? parsePositive(input.price, "price", fields) : undefined;
   const stopPrice = hasStopPrice ? parsePositive(input.stopPrice, "stopPrice", fields) : undefined;
@@ -365,17 +393,16 @@ function parsePositive(
   fields: Record<string, string>,
 ): ExactDecimal | undefined {
   if (typeof value !== "string") {
-    fields[field] = 'must be a decimal string such as "0.0150", not a JSON number';
+    fields[field] = FIELD_MESSAGES.notAString;
     return undefined;
   }
   const parsed = parseDecimal(value);
   if (!parsed) {
-    fields[field] =
-      "must be a plain positive decimal: digits, an optional point and decimals (no sign, exponent or spaces)";
+    fields[field] = FIELD_MESSAGES.notAPlainNumber;
     return undefined;
   }
   if (parsed.digits === 0n) {
-    fields[field] = "must be greater than zero";
+    fields[field] = FIELD_MESSAGES.moreThanZero;
     return undefined;
   }
   return parsed;

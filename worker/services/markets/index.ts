@@ -18,8 +18,11 @@ export function marketSource(services: Pick<Services, "config">): MarketDataSour
   return getMarketSource(services.config);
 }
 
-/** Every listed market with its last price, 24 h change and volume, in registry order. */
+/**
+ * Every listed market with its last price, 24 h change and volume, in registry order;
+ * `liveTradable` only where this deployment can trade it LIVE (view.ts, isLiveTradable).
+ */
 export async function listMarkets(services: Pick<Services, "config">): Promise<MarketSummaryView[]> {
   const tickers = await marketSource(services).tickers();
-  return tickers.map(marketSummaryView);
+  return tickers.map((ticker) => marketSummaryView(ticker, services.config));
 }

@@ -1,3 +1,5 @@
+import type { Config } from "../../env.ts";
+import { isExchangeConfigured } from "../exchange/index.ts";
 import { ASSETS } from "../ledger/assets.ts";
 import { formatMinor, percentChange } from "./decimal.ts";
 import { MARKETS, type MarketDefinition, type MarketSymbol } from "./symbols.ts";
@@ -9,6 +11,18 @@ import type { CandleSeries, OrderBook, Ticker, TradeList } from "./types.ts";
  * "0.03650"), quantities and volumes the base asset's scale ("0.00150000"), quote volumes the
  * quote asset's; `change24h` is a signed percentage with two decimals ("-1.25" = -1.25 %).
  */
+
+/**
+ * `liveTradable` on the wire: the exchange lists the pair (the registry's `liveTradable`) AND
+ * this deployment has an exchange account to trade it with. Without the account no LIVE order
+ * can be placed on any pair, so no view may say otherwise: the API, the Markets page's "Paper
+ * only" marks, the Trade page's LIVE switch and the bot wizard all read this one answer.
+ */
+export type ExchangeConfig = Pick<Config, "BINANCE_API_KEY" | "BINANCE_API_SECRET" | "BINANCE_BASE_URL">;
+
+export function isLiveTradable(market: MarketDefinition, config: ExchangeConfig): boolean {
+  return market.liveTradable && isExchangeConfigured(config);
+}
 
 export function formatPrice(symbol: MarketSymbol, priceMinor: bigint): string {
   const market = MARKETS[symbol];
@@ -37,7 +51,7 @@ export interface MarketSummaryView {
   stale: boolean;
 }
 
-export function marketSummaryView(ticker: Ticker): MarketSummaryView {
+export function marketSummaryView(ticker: Ticker, config: ExchangeConfig): MarketSummaryView {
   const market = MARKETS[ticker.symbol];
   return {
     symbol: ticker.symbol,
@@ -46,7 +60,7 @@ export function marketSummaryView(ticker: Ticker): MarketSummaryView {
     last: formatPrice(ticker.symbol, ticker.lastMinor),
     change24h: percentChange(ticker.open24hMinor, ticker.lastMinor),
     volume24h: formatQuantity(ticker.symbol, ticker.volume24hMinor),
-    liveTradable: market.liveTradable,
+    liveTradable: isLiveTradable(market, config),
     quoteVolume24h: formatQuote(ticker.symbol, ticker.quoteVolume24hMinor),
     high24h: formatPrice(ticker.symbol, ticker.high24hMinor),
     low24h: formatPrice(ticker.symbol, ticker.low24hMinor),
@@ -54,10 +68,10 @@ export function marketSummaryView(ticker: Ticker): MarketSummaryView {
   };
 }
 
-export function tickerView(ticker: Ticker) {
+export function tickerView(ticker: Ticker, config: ExchangeConfig) {
   const { symbol } = ticker;
   return {
-    ...marketSummaryView(ticker),
+    ...marketSummaryView(ticker, config),
     bid: formatPrice(symbol, ticker.bidMinor),
     ask: formatPrice(symbol, ticker.askMinor),
     open24h: formatPrice(symbol, ticker.open24hMinor),
@@ -67,7 +81,7 @@ export function tickerView(ticker: Ticker) {
   };
 }
 
-export function marketView(market: MarketDefinition) {
+export function marketView(market: MarketDefinition, config: ExchangeConfig) {
   const quoteScale = ASSETS[market.quote].scale;
   const baseScale = ASSETS[market.base].scale;
   const { filters } = market;
@@ -75,7 +89,7 @@ export function marketView(market: MarketDefinition) {
     symbol: market.symbol,
     base: market.base,
     quote: market.quote,
-    liveTradable: market.liveTradable,
+    liveTradable: isLiveTradable(market, config),
     priceDecimals: market.priceDecimals,
     quantityDecimals: market.quantityDecimals,
     filters: {

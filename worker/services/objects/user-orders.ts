@@ -3,6 +3,7 @@ import { ApiError } from "../../errors.ts";
 import type { AuditContext } from "../auth/accounts.ts";
 import type { CheckResult } from "../trading/desk.ts";
 import type { DeskOutcome, OrderRequest, OrderView } from "../trading/model.ts";
+import type { ClaimAnswer, ClaimResult } from "../withdrawals/claims.ts";
 import type {
   Transition,
   TransitionInput,
@@ -40,6 +41,13 @@ export interface UserOrdersClient {
   ): Promise<WithdrawalOutcome & { ok: true }>;
 }
 
+/** The same object's withdrawal key claims (claims.ts), for the withdrawal use case alone. */
+export interface WithdrawalClaimsClient {
+  /** Claims a withdrawal's key in flight, or waits for the request that holds it. */
+  claim(withdrawalId: string, requestHash: string): Promise<ClaimResult>;
+  settle(withdrawalId: string, token: string, answer: ClaimAnswer): Promise<boolean>;
+}
+
 export function userOrdersClient(env: Pick<Bindings, "USER_ORDERS">, userId: string): UserOrdersClient {
   const stub = (): UserOrdersStub => env.USER_ORDERS.get(env.USER_ORDERS.idFromName(userId));
   return {
@@ -70,6 +78,27 @@ export function userOrdersClient(env: Pick<Bindings, "USER_ORDERS">, userId: str
               audit,
             ) as Promise<WithdrawalOutcome>,
         ),
+      ),
+  };
+}
+
+export function withdrawalClaimsClient(
+  env: Pick<Bindings, "USER_ORDERS">,
+  userId: string,
+): WithdrawalClaimsClient {
+  const stub = (): UserOrdersStub => env.USER_ORDERS.get(env.USER_ORDERS.idFromName(userId));
+  return {
+    // Not retried: a claim whose answer was lost is held already, and a retry would wait on it.
+    claim: (withdrawalId, requestHash) =>
+      callObject(
+        "orders",
+        () => stub().claimWithdrawal(userId, withdrawalId, requestHash) as Promise<ClaimResult>,
+        1,
+      ),
+    settle: (withdrawalId, token, answer) =>
+      callObject(
+        "orders",
+        () => stub().settleWithdrawalClaim(userId, withdrawalId, token, answer) as Promise<boolean>,
       ),
   };
 }

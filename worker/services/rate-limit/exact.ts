@@ -13,10 +13,10 @@ export async function checkExact(
   env: Pick<Bindings, "RATE_LIMITER">,
   identity: string,
   policy: Policy,
-  options: { commit?: boolean } = {},
+  options: { commit?: boolean; cost?: number } = {},
 ) {
   const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${policy.name}|${identity}`));
-  return stub.check(policy, 1, Date.now(), options.commit ?? true);
+  return stub.check(policy, options.cost ?? 1, Date.now(), options.commit ?? true);
 }
 
 function rateLimitHeaders(decision: Decision, policy: Policy): Record<string, string> {

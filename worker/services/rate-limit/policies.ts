@@ -35,4 +35,23 @@ export const EXACT_POLICIES = {
   loginFailuresPerIp: { name: "login-ip", limit: 20, periodMs: 60_000 },
   loginFailuresPerAccount: { name: "login-account", limit: 30, periodMs: 15 * 60_000 },
   withdrawalsPerUser: { name: "withdrawals", limit: 10, periodMs: 60 * 60_000 },
+  /**
+   * WAF suspicion per client address, charged the anomaly score of every request that passed
+   * the WAF with weak signals (2-4 points under a threshold of 5). Ordinary text scores 0; a
+   * customer named O'Brien who writes "'a' or 'b'" scores 3 now and then. Someone probing
+   * just under the threshold spends 30 points a minute in about ten requests: slowed from
+   * the halfway mark, then refused until the bucket refills.
+   */
+  wafSuspicionPerIp: { name: "waf-suspicion", limit: 30, periodMs: 60_000 },
 } as const satisfies Record<string, Policy>;
+
+/**
+ * Sign-ups per address (worker/services/auth/signup-limits.ts), per 24 hours, all at once if
+ * need be. The number is configuration (SIGNUPS_PER_ADDRESS_PER_DAY; by default 10 in
+ * production, high locally), so the policy is built from it.
+ */
+export const SIGNUP_WINDOW_MS = 24 * 60 * 60_000;
+
+export function signupPolicy(perDay: number): Policy {
+  return { name: "signups-address", limit: perDay, periodMs: SIGNUP_WINDOW_MS };
+}

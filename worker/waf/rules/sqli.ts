@@ -10,7 +10,7 @@ const targets = PARAMETERS | TARGET.header;
 
 /** What may follow `select` in a query: a column list, a literal, a function, a star. */
 const SELECT_LIST =
-  "(?:\\d{1,10} ?(?:,|from\\b|--|#|\\)|;|$)|[@*'\"`(]|null\\b|top\\b|distinct\\b|case\\b|[a-z_][a-z0-9_.$]{0,63} ?(?:,|\\(|\\|\\||from\\b))";
+  "(?:\\d{1,10} ?(?:,|from\\b|into\\b|--|#|\\)|;|$)|[@*'\"`(]|null\\b|top\\b|distinct\\b|case\\b|[a-z_][a-z0-9_.$]{0,63} ?(?:,|\\(|\\|\\||from\\b))";
 
 const QUOTES = "'\"`";
 
@@ -36,7 +36,7 @@ export const sqliRules: ValueRule[] = [
     chars: "(",
     anyOf: ["select"],
     pattern:
-      /\( ?select\b ?(?:\*|@@|null\b|\d{1,10} ?(?:\)|,|from\b)|\( ?(?:case|select|sleep)\b|case when\b|[a-z_][a-z0-9_.$]{0,63} ?(?:,|\(|from\b))/,
+      /\( ?select\b ?(?:\*|@|\( ?@|null\b|\d{1,10} ?(?:\)|,|from\b)|\( ?(?:case|select|sleep)\b|case when\b|[a-z_][a-z0-9_.$]{0,63} ?(?:,|\(|from\b))/,
     description: "a parenthesised SELECT sub-query",
   }),
   pattern({
@@ -50,7 +50,7 @@ export const sqliRules: ValueRule[] = [
     // `' or 'a'='a`, `1 and 5=5`, `" or ""="`: a boolean operator after a break-out, then two
     // equal operands (the back-references keep this to real tautologies, not comparisons).
     pattern:
-      /(?:['"`)]|\b\d{1,10}) ?(?:or|and|xor|\|\||&&) ?[( ]{0,4}(?:(['"]?)([a-z0-9_]{1,32})\1 ?(?:=|<=>) ?\1\2(?:[^a-z0-9_]|$)|(['"])\3 ?= ?\3)/,
+      /(?:['"`)]|\b\d{1,10}) ?(?:or|and|xor|\|\||&&) ?[( ]{0,4}(?:(['"]?)([a-z0-9_.]{1,32})\1 ?(?:=|<=>) ?\1\2(?:[^a-z0-9_.]|$)|(['"])\3 ?= ?\3)/,
     description: "a tautology after a quote or number (' or 1=1)",
   }),
   pattern({
@@ -75,6 +75,129 @@ export const sqliRules: ValueRule[] = [
     anyOf: ["or", "||"],
     pattern: /['"`)] ?(?:or|\|\|) ?(?:true|1|not false)\b ?(?:--|#|\/\*|;|$)/,
     description: "' or true-- and friends",
+  }),
+  pattern({
+    id: "sqli-tautology-quoted",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    chars: `${QUOTES})`,
+    anyOf: ["or", "and", "||", "&&"],
+    // `'or'1'='1`, `') or ('x')=('x`, `')) or (('x'))=(('x`: the same tautology with quotes and
+    // brackets wrapped differently around each operand.
+    pattern:
+      /['"`)] ?(?:or|and|xor|\|\||&&) ?[('"` ]{0,6}([a-z0-9_.]{1,32})['"`)]{0,4} ?(?:=|<=>|like) ?[('"` ]{0,6}\1(?:[^a-z0-9_.]|$)/,
+    description: "a tautology with quoted or bracketed operands (') or ('x')=('x)",
+  }),
+  pattern({
+    id: "sqli-comparison-probe",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    anyOf: ["or", "and", "||", "&&"],
+    // ' AND 1=0--, " OR 1=2#, ') AND 5>3 AND ('a: a true or false condition the injection
+    // toggles to read the answer, then the end of the statement or the next condition.
+    pattern:
+      /(?:['"`)]|\b\d{1,10}) ?(?:or|and|xor|\|\||&&) ?[( ]{0,4}(?:-?\d{1,10}(?:\.\d{1,8})?|(['"])[a-z0-9_]{0,16}\1) ?(?:=|<>|!=|<=|>=|<|>|like) ?[( ]{0,4}(?:-?\d{1,10}(?:\.\d{1,8})?|(['"])[a-z0-9_]{0,16}\2?) ?\)? ?(?:$|;|(?:and|or|xor)\b)/,
+    description: "a numeric condition after a break-out (' AND 1=0--)",
+  }),
+  pattern({
+    id: "sqli-condition-only",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    anyOf: ["or ", "and ", "xor ", "||", "&&", "order by", "group by", "where "],
+    // A value that is nothing but a condition or clause, appended to the query by the
+    // application: ` OR 1=1`, ` AND x=y--`, ` ORDER BY 3`, ` WHERE 1=1 AND 1=0`.
+    pattern:
+      /^[ '"`)]{0,4}(?:(?:or|and|xor|\|\||&&) [( ]{0,4}['"]?[a-z0-9_.]{1,32}['"]? ?(?:=|<>|!=|<|>| like ) ?[('"]{0,2}[a-z0-9_.%]{1,32}['")]{0,2} ?(?:$|;|(?:and|or) )|(?:\d{1,10} )?(?:order|group) by \d{1,5} ?(?:$|;|,)|(?:as [a-z_]{1,32} )?where \d{1,10} ?= ?\d{1,10}\b)/,
+    description: "a value that is only an SQL condition or clause (' OR 1=1', ' ORDER BY 3')",
+  }),
+  pattern({
+    id: "sqli-blind-extraction",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    chars: "(",
+    // ascii(substr(version(),1,1))=51, length(database())>5, mid((select ...),1,1): reading
+    // data out one character at a time.
+    pattern:
+      /\b(?:ascii|ord|hex|unicode|length|len|char_length|bin|conv) ?\( ?(?:substr|substring|mid|left|right|version|database|user|current_user|system_user|schema|\( ?select\b|@@)|\b(?:substr|substring|mid|left|right) ?\( ?(?:\( ?select\b|(?:version|database|user|current_user|system_user|schema) ?\( ?\)|@@[a-z])/,
+    description: "blind extraction: a string function around a data function or sub-query",
+  }),
+  pattern({
+    id: "sqli-union-after-breakout",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    chars: `${QUOTES})`,
+    anyOf: ["union"],
+    pattern: /['"`)] ?union (?:all |distinct )?select\b/,
+    description: "UNION SELECT straight after a quote or bracket",
+  }),
+  pattern({
+    id: "sqli-having-group-by",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    anyOf: ["having"],
+    // ' GROUP BY username HAVING 1=1--: the error names the next column.
+    pattern:
+      /\bhaving \(? ?\d{1,10} ?(?:=|<>|!=|<|>) ?\(? ?\d{1,10}|\bgroup by [a-z_`"][a-z0-9_.`"]{0,63}(?: ?, ?[a-z_`"][a-z0-9_.`"]{0,63}){0,8} having\b/,
+    description: "GROUP BY ... HAVING 1=1",
+  }),
+  pattern({
+    id: "sqli-user-variable",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    chars: "@",
+    anyOf: [":="],
+    // @a:=(select ...), (@:=0x00): MySQL user variables accumulate a whole table in one query.
+    pattern: /@[a-z0-9_]{0,32} ?:= ?(?:\(|0x|\d|concat|select|@|'|"|if\b|case\b)/,
+    description: "a MySQL user variable assigned in the query (one-shot dumps)",
+  }),
+  pattern({
+    id: "sqli-error-conversion",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    chars: "(",
+    anyOf: ["convert", "cast", "rand"],
+    pattern:
+      /\bconvert ?\( ?int ?,|\bcast ?\( ?\(? ?select\b|\bconvert ?\( ?\(? ?select\b|\bfloor ?\( ?rand ?\( ?0? ?\) ?\* ?2 ?\)/,
+    description: "error-based extraction through a failing type conversion (CONVERT(INT,...))",
+  }),
+  pattern({
+    id: "sqli-like-wildcard",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "text",
+    chars: "%",
+    anyOf: [" like "],
+    pattern: /['"`)] ?(?:or|and) [a-z_][a-z0-9_.]{0,32} like ['"]%/,
+    description: "' OR username LIKE '%: matching every row",
+  }),
+  pattern({
+    id: "sqli-empty-string-operator",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "text",
+    chars: QUOTES,
+    anyOf: ["or", "and", "||", "&&"],
+    // ' or ''-', ' or ''&': an operator between empty strings, true in MySQL.
+    pattern: /['"] ?(?:or|and|\|\||&&) ?(['"])\1 ?[-+*&^|%/=<>] ?\1/,
+    description: "an operator between empty strings after a quote (' or ''-')",
   }),
   pattern({
     id: "sqli-boolean-after-quote",
@@ -106,7 +229,9 @@ export const sqliRules: ValueRule[] = [
     form: "text",
     chars: QUOTES,
     alsoChars: "-#*",
-    pattern: /['"`] ?\)? ?(?:--|#|\/\*)/,
+    // Not `'limit' or 'market' -- limit is cheaper` (a dash in prose), `\`--symbol\`` (an
+    // option in markdown) or `'x' #hashtag`.
+    pattern: /['"`] ?\)? ?(?:--(?! [a-z]|[a-z]{2})|#(?![a-z0-9])|\/\*)/,
     description: "a comment right after a quote (weak on its own)",
   }),
   pattern({
@@ -136,7 +261,7 @@ export const sqliRules: ValueRule[] = [
     chars: "('\"",
     anyOf: ["sleep", "benchmark", "waitfor", "dbms_", "randomblob"],
     pattern:
-      /\b(?:pg_sleep ?\(|benchmark ?\( ?\d|sleep\( ?\d{1,4}(?:\.\d{1,4})? ?\)|waitfor (?:delay|time) ?['"]|dbms_pipe\.receive_message ?\(|dbms_lock\.sleep ?\(|randomblob ?\( ?\d{5,})/,
+      /\b(?:pg_sleep ?\(|benchmark ?\( ?\d|(?<!\.)sleep\( ?\d{1,4}(?:\.\d{1,4})? ?\)|waitfor (?:delay|time) ?['"]|dbms_pipe\.receive_message ?\(|dbms_lock\.sleep ?\(|randomblob ?\( ?\d{5,})/,
     description: "time-based blind injection",
   }),
   pattern({

@@ -1,4 +1,4 @@
-import { PARAMETERS, pattern, TARGET, type ValueRule } from "../rule.ts";
+import { PARAMETERS, pattern, TARGET, type ValueRule, wordAlternation } from "../rule.ts";
 
 /**
  * Cross-site scripting. People write "<3", "a < b", "x<y" and "I <b>love</b> it"; what only an
@@ -7,9 +7,68 @@ import { PARAMETERS, pattern, TARGET, type ValueRule } from "../rule.ts";
  */
 const targets = PARAMETERS | TARGET.header | TARGET.path;
 
-/** Event-handler attributes browsers actually fire (listed, so "online=" is not one). */
-const EVENT_NAME =
-  "(?:error|load|click|dblclick|auxclick|contextmenu|mouse[a-z]{2,5}|pointer[a-z]{2,6}|focus(?:in|out)?|blur|key(?:up|down|press)|change|input|invalid|submit|reset|select|toggle|begin|end|repeat|animation[a-z]{3,9}|transition[a-z]{3,6}|drag[a-z]{0,5}|drop|copy|cut|paste|scroll[a-z]{0,3}|wheel|resize|show|touch[a-z]{3,6}|play(?:ing)?|pause|seek(?:ed|ing)|canplay(?:through)?|ended|loadstart|loadend|loadeddata|loadedmetadata|progress|timeupdate|volumechange|waiting|hashchange|popstate|message|unload|beforeunload|beforeprint|afterprint|pageshow|pagehide|readystatechange|search|start|finish|bounce|formdata|securitypolicyviolation|webkit[a-z]{3,24})";
+/**
+ * Every event-handler attribute a browser has fired, without the `on`: the HTML standard's
+ * (global, window, document and element handlers), pointer, touch, animation, transition and
+ * media events, SVG/SMIL, and the vendor and legacy ones (IE, Gecko, WebKit) that payload
+ * collections use because filters forget them. Listed, not `on[a-z]+`, so "online=" and
+ * "once=" in prose are not handlers.
+ */
+export const EVENT_HANDLER_NAMES: readonly string[] = [
+  // HTML: GlobalEventHandlers, WindowEventHandlers, DocumentAndElementEventHandlers.
+  ...["abort", "auxclick", "beforeinput", "beforematch", "beforetoggle", "blur", "cancel"],
+  ...["canplay", "canplaythrough", "change", "click", "close", "command"],
+  ...["contentvisibilityautostatechange", "contextlost", "contextmenu", "contextrestored", "copy"],
+  ...["cuechange", "cut", "dblclick", "drag", "dragend", "dragenter", "dragexit", "dragleave"],
+  ...["dragover", "dragstart", "drop", "durationchange", "emptied", "ended", "error", "focus"],
+  ...["formdata", "input", "invalid", "keydown", "keypress", "keyup", "load", "loadeddata"],
+  ...["loadedmetadata", "loadend", "loadstart", "mousedown", "mouseenter", "mouseleave"],
+  ...["mousemove", "mouseout", "mouseover", "mouseup", "mousewheel", "paste", "pause", "play"],
+  ...["playing", "progress", "ratechange", "reset", "resize", "scroll", "scrollend"],
+  ...["scrollsnapchange", "scrollsnapchanging", "securitypolicyviolation", "seeked", "seeking"],
+  ...["select", "selectionchange", "selectstart", "show", "slotchange", "stalled", "submit"],
+  ...["suspend", "timeupdate", "toggle", "volumechange", "waiting", "waitingforkey", "wheel"],
+  ...["afterprint", "beforeprint", "beforeunload", "hashchange", "languagechange", "message"],
+  ...["messageerror", "offline", "online", "pagehide", "pagereveal", "pageshow", "pageswap"],
+  ...["popstate", "rejectionhandled", "storage", "unhandledrejection", "unload"],
+  ...["readystatechange", "visibilitychange", "fullscreenchange", "fullscreenerror"],
+  ...["pointerlockchange", "pointerlockerror", "freeze", "resume", "search", "encrypted"],
+  ...["enterpictureinpicture", "leavepictureinpicture", "beforexrselect", "orientationchange"],
+  ...["devicemotion", "deviceorientation", "deviceorientationabsolute", "appinstalled"],
+  ...["beforeinstallprompt", "gamepadconnected", "gamepaddisconnected", "overflow", "underflow"],
+  // Pointer, touch, focus, animation and transition events.
+  ...["pointerdown", "pointerup", "pointermove", "pointerover", "pointerout", "pointerenter"],
+  ...["pointerleave", "pointercancel", "pointerrawupdate", "gotpointercapture"],
+  ...["lostpointercapture", "touchstart", "touchend", "touchmove", "touchcancel", "focusin"],
+  ...["focusout", "animationstart", "animationend", "animationiteration", "animationcancel"],
+  ...["transitionrun", "transitionstart", "transitionend", "transitioncancel"],
+  // SVG and SMIL.
+  ...["begin", "end", "repeat", "activate", "zoom", "svgload", "svgunload", "svgabort"],
+  ...["svgerror", "svgresize", "svgscroll", "svgzoom"],
+  // Legacy Internet Explorer, marquee, HTML+TIME.
+  ...["afterupdate", "beforeactivate", "beforecopy", "beforecut", "beforedeactivate"],
+  ...["beforeeditfocus", "beforepaste", "beforeupdate", "cellchange", "controlselect"],
+  ...["dataavailable", "datasetchanged", "datasetcomplete", "deactivate", "errorupdate"],
+  ...["filterchange", "help", "layoutcomplete", "losecapture", "move", "moveend", "movestart"],
+  ...["propertychange", "resizeend", "resizestart", "rowenter", "rowexit", "rowsdelete"],
+  ...["rowsinserted", "rowdelete", "rowinserted", "rowsenter", "stop", "bounce", "finish"],
+  ...["start", "dragdrop", "mediacomplete", "mediaerror", "outofsync", "redo", "undo"],
+  ...["reverse", "seek", "syncrestored", "timeerror", "trackchange", "urlflip", "formchange"],
+  ...["forminput", "page", "unhandledrejection"],
+  // Gecko and WebKit.
+  ...["afterscriptexecute", "beforescriptexecute", "mozfullscreenchange", "mozfullscreenerror"],
+  ...["mozpointerlockchange", "mozpointerlockerror", "webkitanimationend"],
+  ...["webkitanimationiteration", "webkitanimationstart", "webkittransitionend"],
+  ...["webkitfullscreenchange", "webkitfullscreenerror", "webkitmouseforcechanged"],
+  ...["webkitmouseforcedown", "webkitmouseforceup", "webkitmouseforcewillbegin"],
+  ...["webkitplaybacktargetavailabilitychanged", "webkitpresentationmodechanged"],
+  ...["webkitcurrentplaybacktargetiswirelesschanged", "webkitbeginfullscreen"],
+  ...["webkitendfullscreen", "webkitneedkey", "webkitkeyadded", "webkitkeyerror"],
+  ...["webkitkeymessage", "webkitwillrevealbottom", "webkitwillrevealleft"],
+  ...["webkitwillrevealright", "webkitwillrevealtop", "overflowchanged"],
+];
+
+const EVENT_NAME = wordAlternation(new Set(EVENT_HANDLER_NAMES));
 const EVENT_HANDLER = `on${EVENT_NAME}`;
 
 const QUOTES = "'\"`";
@@ -23,8 +82,9 @@ export const xssRules: ValueRule[] = [
     chars: "<",
     anyOf: ["script"],
     // No space after `<`: browsers do not read `< script` as a tag, people write "x < script".
-    pattern: /<\/?script\b/,
-    description: "a script tag",
+    // A namespace prefix (`<x:script xmlns:x="http://www.w3.org/1999/xhtml">`) still runs in XHTML.
+    pattern: /<\/?(?:[a-z][a-z0-9_.-]{0,32}:)?script\b/,
+    description: "a script tag, namespaced or not",
   }),
   pattern({
     id: "xss-tag-event-handler",
@@ -122,7 +182,7 @@ export const xssRules: ValueRule[] = [
     chars: ".[",
     anyOf: ["document", "window", "html", "fromcharcode", "location", "constructor", "top", "self", "parent"],
     pattern:
-      /\bdocument ?\. ?(?:cookie|domain|write|location)\b|\bwindow ?\. ?(?:location|name|open)\b|\.(?:inner|outer)html\b|\bfromcharcode\b|\blocation ?\. ?(?:href|hash|search|replace|assign)\b|\bconstructor ?\. ?constructor\b|\b(?:top|self|parent|window)\[ ?['"`]/,
+      /\bdocument ?\??\. ?(?:cookie|domain|write|location)\b|\bwindow ?\??\. ?(?:location|name|open)\b|\.(?:inner|outer)html\b|\bfromcharcode\b|\blocation ?\??\. ?(?:href|hash|search|replace|assign)\b|\bconstructor ?\??\. ?constructor\b|\b(?:top|self|parent|window|globalthis|frames)\??\.?\[ ?['"`/]/,
     description: "a DOM sink or script-construction gadget",
   }),
   pattern({
@@ -132,7 +192,9 @@ export const xssRules: ValueRule[] = [
     targets,
     chars: "(`",
     // Starts at the "(" or backtick and looks back for the name (one scan for one character).
-    pattern: /[(`](?<=\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|import|print) ?[(`])/,
+    // `alert?.(1)` and `alert.call(null,1)` call it too.
+    pattern:
+      /[(`](?<=\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|import|print) ?(?:\?\. ?|\. ?(?:call|apply|bind) ?)?[(`])/,
     description: "a call to a function payloads use (weak: also English)",
   }),
   pattern({
@@ -145,6 +207,32 @@ export const xssRules: ValueRule[] = [
     pattern:
       /-moz-binding ?:|\bbehaviou?r ?: ?url ?\(|\bexpression\( ?[a-z]|@import ?(?:url ?\( ?)?['"]?(?:https?:)?\/\//,
     description: "script or remote style sheets in CSS (expression(), -moz-binding, @import)",
+  }),
+  pattern({
+    id: "xss-concatenated-code",
+    category: "xss",
+    score: 5,
+    targets,
+    chars: "+",
+    alsoChars: "([",
+    // eval('al'+'ert(1)'), Function('ale'+'rt(1)')(), window['al'+'ert'](1),
+    // top[/al/.source+/ert/.source](1): code assembled from pieces so no filter sees its name.
+    pattern:
+      /\b(?:eval|function|settimeout|setinterval|execscript) ?(?:\?\. ?)?\( ?['"`][^'"`]{0,64}['"`] ?\+|\[ ?['"`][a-z0-9_$]{0,24}['"`] ?\+ ?['"`][a-z0-9_$]{0,24}['"`] ?(?:\+ ?['"`][a-z0-9_$]{0,24}['"`] ?){0,4}\] ?(?:\?\. ?)?[(`]|\[ ?\/[a-z0-9_$]{1,24}\/ ?\. ?source ?\+/,
+    description: "code assembled from concatenated strings and called (eval('al'+'ert(1)'))",
+  }),
+  pattern({
+    id: "xss-call-obfuscated",
+    category: "xss",
+    score: 5,
+    targets,
+    chars: "(",
+    anyOf: ["alert", "prompt", "confirm", "eval"],
+    // (alert)(1), alert?.(document.cookie), [1].find(alert), eval(atob(...)): ways to call the
+    // probe functions that only a payload writes.
+    pattern:
+      /\( ?(?:alert|prompt|confirm|eval) ?\) ?[(`]|\b(?:alert|prompt|confirm) ?\?\. ?\(|\.(?:find|map|filter|some|every|foreach|then|call|apply) ?\( ?(?:alert|prompt|confirm|eval) ?\)|\beval ?\( ?(?:atob|unescape|decodeuricomponent|string\.fromcharcode) ?\(/,
+    description: "the probe functions called in ways only payloads write",
   }),
   pattern({
     id: "xss-template-injection",

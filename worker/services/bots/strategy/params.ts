@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FIELD_MESSAGES, maximumOrder, minimumOrder, tooManyDecimals } from "../../forms/messages.ts";
 import { formatMinor, parseDecimal, pow10, toScaleExact } from "../../markets/decimal.ts";
 import { MARKET_SYMBOLS, type MarketSymbol } from "../../markets/symbols.ts";
 import { type FeeRates, maxFeeMinor } from "../../trading/fees.ts";
@@ -50,8 +51,7 @@ const MIN_VOLUME_SCALE = "1";
 const MAX_VOLUME_SCALE = "10";
 
 const DECIMAL_MESSAGE = 'must be a decimal string such as "1.5", not a JSON number';
-const PLAIN_DECIMAL_MESSAGE =
-  "must be a plain positive decimal: digits, an optional point and decimals (no sign, exponent or spaces)";
+const PLAIN_DECIMAL_MESSAGE = FIELD_MESSAGES.notAPlainNumber;
 
 const percentSchema = z.object({
   text: z.string(),
@@ -98,7 +98,7 @@ type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 function positiveDecimal(text: string): Checked<{ digits: bigint; scale: number }> {
   const parsed = parseDecimal(text);
   if (!parsed) return { ok: false, message: PLAIN_DECIMAL_MESSAGE };
-  if (parsed.digits === 0n) return { ok: false, message: "must be greater than zero" };
+  if (parsed.digits === 0n) return { ok: false, message: FIELD_MESSAGES.moreThanZero };
   return { ok: true, value: parsed };
 }
 
@@ -106,19 +106,17 @@ function checkQuoteAmount(text: string, market: MarketContext): Checked<bigint> 
   const parsed = positiveDecimal(text);
   if (!parsed.ok) return parsed;
   const minor = toScaleExact(parsed.value, market.quoteScale);
-  if (minor === null)
-    return { ok: false, message: `${market.quote} allows at most ${market.quoteScale} decimal places` };
-  const quote = (value: bigint) => `${formatMinor(value, market.quoteScale)} ${market.quote}`;
+  if (minor === null) return { ok: false, message: tooManyDecimals(market.quote, market.quoteScale) };
   if (minor < market.filters.minNotionalMinor) {
     return {
       ok: false,
-      message: `must be at least the minimum order value of ${market.symbol}, ${quote(market.filters.minNotionalMinor)}`,
+      message: minimumOrder(formatMinor(market.filters.minNotionalMinor, market.quoteScale), market.quote),
     };
   }
   if (minor > market.filters.maxNotionalMinor) {
     return {
       ok: false,
-      message: `must be at most the maximum order value of ${market.symbol}, ${quote(market.filters.maxNotionalMinor)}`,
+      message: maximumOrder(formatMinor(market.filters.maxNotionalMinor, market.quoteScale), market.quote),
     };
   }
   return { ok: true, value: minor };
