@@ -60,6 +60,7 @@ function useMenu() {
   const menu = useRef<HTMLDetailsElement>(null);
   const summary = useRef<HTMLElement>(null);
   const { key } = useLocation();
+  // Every navigation has a new location key: a page reached from the menu opens with it closed.
   useEffect(() => {
     if (key && menu.current && !isWide()) menu.current.open = false;
     syncExpanded(menu.current, summary.current);

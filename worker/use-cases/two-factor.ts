@@ -24,7 +24,7 @@ export async function twoFactorSetupInProgress(caller: Caller) {
 
 /**
  * Confirms enrolment with a code from the pending secret. A code that is not six digits is a
- * typo, answered at the field before anything is counted; a six-digit code goes through the
+ * typo, answered at the field (403 totp_invalid, as API.md says of a wrong code) before anything is counted; a six-digit code goes through the
  * replay guard and throttling like every code.
  */
 export async function confirmTwoFactorSetup(caller: Caller, code: string): Promise<string[]> {
@@ -32,7 +32,8 @@ export async function confirmTwoFactorSetup(caller: Caller, code: string): Promi
   assertTwoFactorOff(user);
   const problem = sixDigitCodeProblem(code);
   if (problem) {
-    throw new ApiError(400, "invalid_request", atField(problem), { fields: { code: problem } });
+    // API.md: a wrong code is 403 totp_invalid; the message and the field say what was wrong.
+    throw new ApiError(403, "totp_invalid", atField(problem), { fields: { code: problem } });
   }
   return confirmTwoFactor(caller.services, user, code.replace(/\s/g, ""), caller.audit);
 }

@@ -16,6 +16,14 @@ const PERCENT_TRIPLET = /%[0-9a-fA-F]{2}/;
 const PERCENT_RUN = /(?:%[0-9a-fA-F]{2})+/g;
 const PERCENT_U = /%u[0-9a-fA-F]{4}/g;
 const INVALID_PERCENT = /%(?![0-9a-fA-F]{2})/;
+/**
+ * A percent-escape whose hex digits are themselves escaped (`%%32%%66`, `%%35c`, `%2%66`): a
+ * decoder that runs twice (old IIS) reads `%2f`. Decoded to the escape it spells, which the
+ * ordinary percent step then decodes; a digit that does not decode to hex is left alone.
+ */
+const NIBBLE_ESCAPE =
+  /%(?:%([0-9a-fA-F]{2})|([0-9a-fA-F]))(?:%%?([0-9a-fA-F]{2})|%([0-9a-fA-F])(?![0-9a-fA-F])|([0-9a-fA-F]))/g;
+const HEX_DIGIT = /^[0-9a-fA-F]$/;
 const JS_ESCAPE = /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\})/g;
 const HTML_ENTITY = /&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([a-zA-Z][a-zA-Z0-9]{1,7}));?/g;
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -144,8 +152,11 @@ function decodeLaxUtf8(bytes: number[]): string {
     for (let offset = 1; offset < length; offset++) {
       codePoint = (codePoint << 6) | ((bytes[index + offset] as number) & 0x3f);
     }
-    out += codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : String.fromCharCode(lead);
-    index += codePoint <= 0x10ffff ? length : 1;
+    // A control character out of an overlong form (`%c0%5c` is 0x1c) is no evasion a server
+    // reads: the lead byte stands for itself and the next byte is read again (here `\`).
+    const valid = codePoint <= 0x10ffff && (codePoint >= 0x20 || codePoint === 0x09);
+    out += valid ? String.fromCodePoint(codePoint) : String.fromCharCode(lead);
+    index += valid ? length : 1;
   }
   return out;
 }
@@ -162,6 +173,21 @@ function decodePercentRun(run: string, state: DecodeState, transport: boolean): 
     }
     return decodeLaxUtf8(bytes);
   }
+}
+
+function decodeNibbles(
+  match: string,
+  highEscaped?: string,
+  highPlain?: string,
+  lowEscaped?: string,
+  lowStray?: string,
+  lowPlain?: string,
+): string {
+  // Only a spelled escape, not an ordinary `%41` followed by text (`%4` + `1` is no nibble pair).
+  if (highEscaped === undefined && lowEscaped === undefined && lowStray === undefined) return match;
+  const high = highPlain ?? String.fromCharCode(Number.parseInt(highEscaped ?? "", 16));
+  const low = lowStray ?? lowPlain ?? String.fromCharCode(Number.parseInt(lowEscaped ?? "", 16));
+  return HEX_DIGIT.test(high) && HEX_DIGIT.test(low) ? `%${high}${low}` : match;
 }
 
 function decodeEntity(match: string, hex?: string, decimal?: string, name?: string): string {
@@ -192,6 +218,7 @@ function foldUnicode(value: string): string {
 function decodeRound(value: string, state: DecodeState, transport: boolean): string {
   let out = value;
   if (out.includes("%")) {
+    if (out.includes("%%") || INVALID_PERCENT.test(out)) out = out.replace(NIBBLE_ESCAPE, decodeNibbles);
     if (PERCENT_TRIPLET.test(out))
       out = out.replace(PERCENT_RUN, (run) => decodePercentRun(run, state, transport));
     if (out.includes("%u") || out.includes("%U")) {

@@ -62,8 +62,8 @@ describe("2FA set-up cannot strand a user", () => {
     const response = await client.post<{
       error: { code: string; message: string; fields?: Record<string, string> };
     }>("/api/v1/2fa/enable", { code: typo });
-    expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe("invalid_request");
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe("totp_invalid");
     expect(response.body.error.fields?.code).toBe(FIELD_MESSAGES.sixDigitCode);
     expect(response.body.error.message).toBe("Enter the 6-digit code");
     // The secret is untouched: the real code still turns 2FA on.
