@@ -4,6 +4,7 @@ import { listUserEvents } from "../../worker/services/audit/query.ts";
 import { deviceName } from "../../worker/services/auth/device.ts";
 import { signOutOtherSessions, signOutSession, turnOffTwoFactor } from "../../worker/services/auth/flows.ts";
 import { listActiveSessions } from "../../worker/services/auth/sessions.ts";
+import { myOnboarding } from "../../worker/use-cases/onboarding.ts";
 import {
   confirmTwoFactorSetup,
   startTwoFactorSetup,
@@ -18,6 +19,7 @@ import {
   startPageSession,
   toActionFailure,
 } from "../utils/session.server.ts";
+import { onboardingDismissed } from "./wallet.server.ts";
 
 /**
  * The Security page's server side: the user's sessions and recent security events, and the
@@ -29,15 +31,18 @@ import {
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, session } = await withDependencies(() => requirePageAuth(context, request));
   const caller = await pageCaller(context, request);
-  const [sessions, events, setup] = await withDependencies(() =>
+  const [sessions, events, setup, onboarding] = await withDependencies(() =>
     Promise.all([
       listActiveSessions(context.services, user.id),
       listUserEvents(context.services.client, user.id, 20),
       twoFactorSetupInProgress(caller),
+      // Sign-up lands here: the first steps are shown from the first page on.
+      onboardingDismissed(request, user.id) ? null : myOnboarding(caller),
     ]),
   );
   return {
     user: { email: user.email, twoFactorEnabled: user.twoFactorEnabled },
+    onboarding: onboarding && !onboarding.done ? onboarding.steps : null,
     setup: setup ? { qrSvg: setup.qrSvg, secret: setup.secret, expiresAt: setup.expiresAt } : null,
     sessions: sessions.map((row) => ({
       id: row.publicId,

@@ -3,6 +3,7 @@ import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { SecurityEvents } from "../components/security/security-events.tsx";
 import { SessionsPanel } from "../components/security/sessions-panel.tsx";
 import { TwoFactorPanel } from "../components/security/two-factor-panel.tsx";
+import { OnboardingChecklist } from "../components/wallet/onboarding-checklist.tsx";
 import formStyles from "../styles/forms.css?url";
 import type { action, loader } from "./security.server.ts";
 
@@ -19,7 +20,7 @@ export const headers: HeadersFunction = ({ actionHeaders }) => {
 export const meta: MetaFunction = () => [{ title: "Security · CoinHubX" }];
 
 export default function Security() {
-  const { user, setup, sessions, events } = useLoaderData<typeof loader>();
+  const { user, setup, sessions, events, onboarding } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   return (
@@ -28,6 +29,7 @@ export default function Security() {
         <h1>Security</h1>
         <p className="muted">Signed in as {user.email}</p>
       </header>
+      {onboarding ? <OnboardingChecklist steps={onboarding} /> : null}
       <TwoFactorPanel
         enabled={user.twoFactorEnabled}
         setup={setup ?? undefined}

@@ -68,7 +68,7 @@ function historyPosition(cursor: string | null): number | null {
  */
 const ONBOARDING_COOKIE = "chx_onboarding_dismissed";
 
-function onboardingDismissed(request: Request, userId: string): boolean {
+export function onboardingDismissed(request: Request, userId: string): boolean {
   const cookies = request.headers.get("Cookie") ?? "";
   return cookies.split(/;\s*/).some((pair) => pair === `${ONBOARDING_COOKIE}=${userId}`);
 }

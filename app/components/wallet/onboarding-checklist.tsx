@@ -3,7 +3,7 @@ import type { OnboardingStep, OnboardingStepId } from "../../../worker/use-cases
 
 const STEP_TEXT: Readonly<Record<OnboardingStepId, { label: string; href: string; action: string }>> = {
   two_factor: { label: "Turn on two-factor authentication", href: "/security", action: "Set up 2FA" },
-  paper_funds: { label: "Fund your paper wallet", href: "#paper-deposit", action: "Add paper funds" },
+  paper_funds: { label: "Fund your paper wallet", href: "/wallet#paper-deposit", action: "Add paper funds" },
   first_trade: { label: "Place your first trade", href: "/trade", action: "Trade" },
   first_bot: { label: "Create your first bot", href: "/bots/new", action: "Create a bot" },
 };
@@ -20,7 +20,8 @@ export function OnboardingChecklist({ steps }: { steps: OnboardingStep[] }) {
         <h2 id="onboarding-title">
           Get started <span className="muted small">{`${done} of ${steps.length} done`}</span>
         </h2>
-        <Form method="post">
+        {/* The Wallet page keeps the dismissal, wherever the list is shown. */}
+        <Form method="post" action="/wallet">
           <input type="hidden" name="intent" value="dismiss-onboarding" />
           <button type="submit" className="link-button small" data-testid="onboarding-dismiss">
             Dismiss
@@ -44,11 +45,7 @@ export function OnboardingChecklist({ steps }: { steps: OnboardingStep[] }) {
                 {text.label}
                 <span className="visually-hidden">{step.done ? " (done)" : " (to do)"}</span>
               </span>
-              {step.done ? null : text.href.startsWith("#") ? (
-                <a href={text.href} className="button button-small button-secondary">
-                  {text.action}
-                </a>
-              ) : (
+              {step.done ? null : (
                 <Link to={text.href} className="button button-small button-secondary">
                   {text.action}
                 </Link>

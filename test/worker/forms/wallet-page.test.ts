@@ -11,6 +11,9 @@ describe("the Wallet and Deposit pages", () => {
   it("value the books in GBP, show a trade's fee as its own line, and tick the first steps off from the data", async () => {
     const { client } = await signedUpClient("wallet-page");
     const cookie = { Cookie: client.cookie ?? "" };
+    // Sign-up lands on the Security page: the first steps are there from the start.
+    const landing = await (await SELF.fetch(`${ORIGIN}/security`, { headers: cookie })).text();
+    expect(stepDone(landing, "two_factor")).toBe("false");
     const before = await (await SELF.fetch(`${ORIGIN}/wallet`, { headers: cookie })).text();
     expect(stepDone(before, "paper_funds")).toBe("false");
     expect(stepDone(before, "first_trade")).toBe("false");
@@ -59,6 +62,12 @@ describe("the Wallet and Deposit pages", () => {
       })
     ).text();
     expect(later).not.toContain('data-testid="onboarding"');
+    const securityLater = await (
+      await SELF.fetch(`${ORIGIN}/security`, {
+        headers: { Cookie: `${cookie.Cookie}; ${setCookie.split(";")[0]}` },
+      })
+    ).text();
+    expect(securityLater).not.toContain('data-testid="onboarding"');
   });
 
   it("the Deposit page shows the trader's own reference, the one the API gives", async () => {

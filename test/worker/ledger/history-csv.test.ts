@@ -152,7 +152,8 @@ describe("the Wallet page's history", () => {
       });
       expect(response.status).toBe(200);
       const html = await response.text();
-      const table = /data-testid="wallet-history"[\s\S]*?<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? "";
+      const table =
+        /data-testid="wallet-history"[\s\S]*?<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? "";
       const rows = table.match(/<tr/g) ?? [];
       const next = /href="[^"]*\?cursor=([A-Za-z0-9_-]+)"/.exec(html)?.[1] ?? null;
       return { rows: rows.length, next, table };

@@ -177,7 +177,7 @@ describe("fees, discounts and referral rewards over simulated months", () => {
     const carol = await addTrader("ref-carol", alice, 2);
     const dave = await addTrader("ref-dave", alice, 3);
     const whale = await addTrader("ref-whale", bob, 4);
-    const erin = await addTrader("ref-erin", bob, 5);
+    await addTrader("ref-erin", bob, 5);
     // Everyone gets paper and live GBP; Dave also buys the Pro plan (10 % off, compounding).
     for (const trader of traders) {
       const big = trader === whale;
