@@ -113,7 +113,8 @@ describe("Bots in Chromium", () => {
     // Review & confirm, then Create: the server creates it through the use case.
     await step(page, "review");
     const summary = page.getByTestId("draft-summary");
-    expect(await summary.locator("[data-field=baseOrder]").textContent()).toBe("100 GBP");
+    // Amounts at the asset's display precision (one formatter, #16).
+    expect(await summary.locator("[data-field=baseOrder]").textContent()).toBe("100.00 GBP");
     expect(await summary.locator("[data-field=takeProfitPercent]").textContent()).toBe("2 %");
     await screenshot(page, "bots-wizard-review");
     await page.getByTestId("wizard-create").click();
