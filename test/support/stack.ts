@@ -105,6 +105,10 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
     TURSO_DATABASE_URL: `http://127.0.0.1:${proxyPort}`,
     TURSO_AUTH_TOKEN: libsqlAuthToken,
     DATABASE_TIMEOUT_MS: "1500",
+    // No exchange account unless the caller starts the Binance stand-in and passes its keys
+    // (test/support/e2e-setup.ts): whatever a local .dev.vars says, a bench's stack has none.
+    BINANCE_API_KEY: "",
+    BINANCE_API_SECRET: "",
     ...options.vars,
   };
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port)];

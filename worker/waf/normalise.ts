@@ -32,13 +32,13 @@ const NON_ASCII = /[^\x00-\x7f]/;
 const INVISIBLE = /[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
 /**
  * Slashes NFKC leaves alone but some servers map to `/` and `\` ("best fit"): an old
- * traversal evasion (`..%u2215..%u2215etc`).
+ * traversal evasion (`..%u2215..%u2215etc`); and the prime, which best fit makes a quote.
  */
-const SLASH_LOOKALIKES = /[\u2044\u2215\u29f8\u29f5\u29f9\ufe68\u2216]/g;
+const SLASH_LOOKALIKES = /[\u2044\u2215\u29f8\u29f5\u29f9\ufe68\u2216\u2032]/g;
 /** Either of the above: one scan decides whether any replacing is needed. */
 const INVISIBLE_OR_LOOKALIKE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: U+034F is matched on its own, to be removed.
-  /[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u2044\u2215\u29f8\u29f5\u29f9\ufe68\u2216]/;
+  /[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u2044\u2215\u29f8\u29f5\u29f9\ufe68\u2216\u2032]/;
 const LOOKALIKE_MAP: Record<string, string> = {
   "\u2044": "/",
   "\u2215": "/",
@@ -48,6 +48,9 @@ const LOOKALIKE_MAP: Record<string, string> = {
   "\ufe68": "\\",
   // SET MINUS, which best-fit mappings turn into a backslash.
   "\u2216": "\\",
+  // PRIME, which best-fit mappings (SQL Server's among them) turn into an apostrophe:
+  // `1′) and '1′='1`. The typographic apostrophe U+2019 is prose and stays.
+  "\u2032": "'",
 };
 /**
  * Whitespace runs other than a single space (control characters count as space, except
@@ -186,8 +189,14 @@ function decodeNibbles(
   // Only a spelled escape, not an ordinary `%41` followed by text (`%4` + `1` is no nibble pair).
   if (highEscaped === undefined && lowEscaped === undefined && lowStray === undefined) return match;
   const high = highPlain ?? String.fromCharCode(Number.parseInt(highEscaped ?? "", 16));
-  const low = lowStray ?? lowPlain ?? String.fromCharCode(Number.parseInt(lowEscaped ?? "", 16));
-  return HEX_DIGIT.test(high) && HEX_DIGIT.test(low) ? `%${high}${low}` : match;
+  let low = lowStray ?? lowPlain ?? String.fromCharCode(Number.parseInt(lowEscaped ?? "", 16));
+  let rest = "";
+  if (lowEscaped !== undefined && !HEX_DIGIT.test(low) && highPlain !== undefined) {
+    // `%5%ce`: one decoding round already took the other `%` (`%%35%%63etc` -> `%5%cetc`).
+    low = lowEscaped.charAt(0);
+    rest = lowEscaped.charAt(1);
+  }
+  return HEX_DIGIT.test(high) && HEX_DIGIT.test(low) ? `%${high}${low}${rest}` : match;
 }
 
 function decodeEntity(match: string, hex?: string, decimal?: string, name?: string): string {

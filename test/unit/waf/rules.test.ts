@@ -511,3 +511,106 @@ describe("the outside corpus's missed classes (issue #15)", () => {
     ]);
   });
 });
+
+describe("the outside corpus's missed classes, second round (issue #15)", () => {
+  it("blocks dot-dot paths whose separators or dots are spelled as no standard decoder reads them", () => {
+    expectBlockedEverywhere([
+      "..%%35%%63..%%35%%63etc%%35%%63passwd",
+      "%2e%2e%%32%%66%2e%2e%%32%%66etc%%32%%66issue",
+      "..2f..2f..2fetc2fpasswd",
+      "..0x5c..0x5c..0x5cetc0x5cissue",
+      ".?0x2f.?0x2f.?0x2fboot.ini",
+      "..%bg%qf..%bg%qf..%bg%qfboot.ini",
+      "%c0%2e%c0%2e%c0%5cetc%c0%5cpasswd",
+      "..../%c1%pc..../%c1%pcboot.ini",
+      "%f8%80%80%80%ae%f8%80%80%80%ae%c1%pcboot.ini",
+      "%c0%fe%c0%fe0x2f%c0%fe%c0%fe0x2fboot.ini",
+    ]);
+  });
+
+  it("blocks unknown-handler probes, command lines sent whole, eval of a command, template injection", () => {
+    expectBlockedEverywhere([
+      "<x onxxx=1",
+      "<x%0Aonxxx=1",
+      "<http://onxxx%3D1/",
+      "whoami",
+      "uname -a",
+      "ls -l /etc/",
+      "ipconfig /all",
+      "dir C:\\Users",
+      "net user hacker Password1 /ADD",
+      "which python",
+      "sleep 5",
+      "' whoami",
+      "eval('whoami');",
+      "|usr/bin/id",
+      "\\necho INJECTX\\nexit\\n",
+      "{% for c in [1,2,3] %}{{c}}{% endfor %}",
+      "{{''.__class__.__mro__}}",
+      "C:\\WINDOWS\\TEMP\\",
+      "c:/xampp/apache/conf/httpd.conf",
+    ]);
+  });
+
+  it("blocks SQL statements, boolean literals, concatenation, NoSQL and LDAP filters", () => {
+    expectBlockedEverywhere([
+      "select @@servername",
+      "select current_setting('data_directory');",
+      "select * from master..sysservers",
+      "' insert into users(login, password) values('a', 'b')",
+      "'create user name identified by pass123",
+      "create table myfile (input TEXT);",
+      "IF(7423=7423) SELECT 7423 ELSE DROP FUNCTION xcjl--",
+      " AND true",
+      "or true--",
+      "1-false",
+      "1'||'asd'||'",
+      "' AND id IS NULL; --",
+      "' or (EXISTS)",
+      " and user()=user()",
+      "'test--",
+      "--sp_password",
+      "1\u2032) and '1\u2032='1",
+      "', $where: '1 == 1'",
+      "' && this.password.match(/.*/)//",
+      "';return 'a'=='a' && ''=='",
+      "db.injection.insert({success:1});",
+      "*(|(mail=*))",
+      "now()",
+      "exec xp_cmdshell",
+    ]);
+  });
+
+  it("passes what these rules come close to: prose, pasted code, paths, coordinates", () => {
+    expectPassesEverywhere([
+      "use <Chart data={x} onHover={fn} /> in React",
+      "price <3 online=yes",
+      "rm -rf node_modules fixed it",
+      "Type /start to begin",
+      "cat photos on my desk",
+      "sleep 8 hours before trading",
+      "which one is better?",
+      "ls",
+      '"ls" is short for list',
+      "Create user account failed",
+      "Update my email set to new one",
+      "backup database daily to S3",
+      "drop table of fees",
+      "please select * from the list",
+      "Inline: `SELECT * FROM trades WHERE symbol = 'BTC-GBP' ORDER BY time DESC` -- works",
+      "x = a || 'b' || 'c'",
+      "'Tis the season -- buy",
+      "'#1 exchange' they said",
+      "Office at 51°30′26″N 0°7′39″W",
+      "v1..2 release notes",
+      "fees went up 0.1%..0.2% this week",
+      "C:\\Users\\me\\Downloads\\statement.csv was rejected",
+      "BTC, ETH etc. group chat",
+      "Add {{symbol}} and {{price}} to the alert text",
+      "C:\\Windows is slow when the app runs",
+      "/windows/download",
+      "buy now()",
+      "Bot 'buy-18' or 'buy-18'? I'd say 'buy'.\n#btc -- 'not financial advice'\n/* legacy */ address",
+    ]);
+  });
+});

@@ -27,7 +27,7 @@ const BARE = `${BARE_COMMANDS}(?: ?$| ?[;|&\`)#])`;
  * backtick that is not markdown inline code in prose (there a space precedes it: "Run
  * \`python bot.py\` on my Pi"), and a line break.
  */
-const SEPARATOR = "(?:;|\\||&|(?<=^|[^ `])`(?!`)|\\$\\(|\\n)";
+const SEPARATOR = "(?:;|\\||&|(?<=^|[^ `])`(?!`)|\\$\\(|\\n|^['\"])";
 
 const CHAINED = new RegExp(`${SEPARATOR} ?(?:${BARE}|${COMMANDS}${SHELL_ARGUMENT})`);
 const NET_COMMAND = /(?:;|\||&|`|\$\() ?net (?:user|localgroup|view|share|use)\b/;
@@ -36,7 +36,7 @@ const NET_COMMAND = /(?:;|\||&|`|\$\() ?net (?:user|localgroup|view|share|use)\b
  * the decoded text, where line breaks survive; `m` makes `$` the end of that line.
  */
 const LINE_COMMAND = new RegExp(
-  `[\\r\\n][ \\t]*(?:${BARE}|${COMMANDS}${SHELL_ARGUMENT}|/(?:usr/)?(?:local/)?s?bin/[a-z]|net (?:user|localgroup|view|share|use)\\b)`,
+  `[\\r\\n][ \\t]*(?:${BARE}|${COMMANDS}${SHELL_ARGUMENT}|/(?:usr/)?(?:local/)?s?bin/[a-z]|net (?:user|localgroup|view|share|use)\\b|echo\\b)`,
   "im",
 );
 const LINE_BREAK = /[\r\n]/;
@@ -83,7 +83,7 @@ const EMPTY_EXPANSION =
   /\$\{ifs\}|\$ifs\b|\$\{[a-z_0-9@*#?!-]{0,16}\}|\$\(\)|\$[a-z_][a-z0-9_]{0,15}|\$[0-9@*#?!]|''|""/g;
 /** An absolute path to a binary where a command starts: the value's start or after a separator. */
 const BINARY_AT_COMMAND_START =
-  /(?:^|[;|&`'"(=\n]) ?\/(?:usr\/)?(?:local\/)?s?bin\/[a-z]|(?:^|[;|&`(]) ?\/etc\/(?:passwd|shadow)\b/;
+  /(?:^|[;|&`'"(=\n]) ?\/(?:usr\/)?(?:local\/)?s?bin\/[a-z]|[;|&`] ?usr\/(?:local\/)?s?bin\/[a-z]|(?:^|[;|&`(]) ?\/etc\/(?:passwd|shadow)\b/;
 
 function hasCommandAfterExpansion(text: string): boolean {
   if (!text.includes("$") && !text.includes("''") && !text.includes('""')) return false;
@@ -92,13 +92,92 @@ function hasCommandAfterExpansion(text: string): boolean {
   return CHAINED.test(expanded) || BINARY_AT_COMMAND_START.test(expanded) || SUBSTITUTION.test(expanded);
 }
 
+/**
+ * A value that is a command line and nothing else, as a fuzzer sends it to a parameter the
+ * application might pass to a shell whole (`whoami`, `uname -a`, `ls -l /etc/`, `dir C:\`,
+ * `net user x y /add`). Only commands that are no English word count alone or with a flag;
+ * English ones (cat, type, find, sleep, which) only with an argument a sentence never has.
+ * `curl https://...` alone is left out: it is also how a developer asks why the API refused.
+ */
+const COMMAND_LINE_VALUE = new RegExp(
+  "^(?:" +
+    [
+      "(?:whoami|ifconfig|ipconfig|netstat|systeminfo|sysinfo|tasklist|uname|printenv|getuid|nslookup)(?: ?$| (?:-{1,2}[a-z]|/[a-z]))",
+      // Flags, then nothing but paths: "rm -rf node_modules fixed it" is a sentence.
+      "(?:ls|uname|netstat|chmod|chown|rm|xxd|nc|ncat|netcat|bash|sh|zsh|ksh|cat|ps|kill|id)(?: -{1,2}[a-z0-9]{1,12})+(?: [/~.*][^ ]{0,128})*$",
+      "(?:ls|cat|cd|more|tree) /(?:etc|home|tmp|var|usr|root|proc|bin|opt|srv)\\b[^ ]{0,128}$",
+      "(?:dir|type) [a-z]:[\\\\/][^;|&]{0,128}$",
+      "sleep \\d{1,3}$",
+      `which ${COMMANDS}$`,
+      "net (?:user|localgroup|group) [^;|&]{0,64} /(?:add|del|delete|active|domain)$",
+    ].join("|") +
+    ")",
+);
+
+/** Code that runs a shell command given as a string: eval('whoami'), system("ls -la"). */
+const CODE_RUNS_COMMAND = new RegExp(
+  `\\b(?:eval|exec|system|passthru|shell_exec|popen|proc_open|assert|execsync|spawnsync) ?\\( ?['"\`] ?(?:${BARE}|${BARE_COMMANDS}['"\`]|${COMMANDS}\\b)`,
+);
+
 export const cmdiRules: ValueRule[] = [
+  pattern({
+    id: "cmdi-command-line-value",
+    category: "cmdi",
+    score: 5,
+    targets,
+    // `whoami` is a plain token.
+    tokens: true,
+    anyOf: [
+      "whoami",
+      "config",
+      "netstat",
+      "sysinfo",
+      "systeminfo",
+      "tasklist",
+      "uname",
+      "printenv",
+      "getuid",
+      "nslookup",
+      "-",
+      "/",
+      "\\",
+      "sleep ",
+      "which ",
+      "net ",
+    ],
+    pattern: COMMAND_LINE_VALUE,
+    description: "a value that is a command line and nothing else (whoami, uname -a, ls -l /etc/)",
+  }),
+  pattern({
+    id: "cmdi-code-runs-command",
+    category: "cmdi",
+    score: 5,
+    targets,
+    chars: "(",
+    alsoChars: "'\"`",
+    pattern: CODE_RUNS_COMMAND,
+    description: "eval/system/exec given a shell command as a string (eval('ls'))",
+  }),
+  pattern({
+    id: "cmdi-template-injection",
+    category: "cmdi",
+    score: 5,
+    targets,
+    chars: "{",
+    anyOf: ["{{", "{%"],
+    // Jinja/Twig/Liquid: `{{ ''.__class__.__mro__ }}`, `{% for c in [1,2,3] %}`: server-side
+    // templates reaching Python objects, or statements only a template engine runs.
+    pattern:
+      /\{\{[^}]{0,64}__ ?[a-z]{2,16} ?__|\{% ?(?:for|if|set|import|include|extends|macro|block|raw|print|debug|with)\b[^%]{0,128}%\}/,
+    description: "server-side template injection (Jinja/Twig statements, Python dunder chains)",
+  }),
   pattern({
     id: "cmdi-chained-command",
     category: "cmdi",
     score: 5,
     targets,
-    chars: ";|&`$",
+    // A quote only at the start of the value (`' whoami`: breaking out of a quoted argument).
+    chars: ";|&`$'\"",
     pattern: CHAINED,
     description: "a separator, a command and a shell argument (; cat /etc/passwd)",
   }),

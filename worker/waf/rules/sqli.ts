@@ -104,17 +104,134 @@ export const sqliRules: ValueRule[] = [
     description: "a numeric condition after a break-out (' AND 1=0--)",
   }),
   pattern({
+    id: "sqli-condition-after-quote",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    chars: `${QUOTES})`,
+    anyOf: ["or", "and"],
+    // ' AND id IS NULL;, ' or (exists), 'or select *, and user()=user(): conditions and
+    // sub-queries only SQL puts after a break-out.
+    pattern:
+      /['"`)] ?(?:or|and) ?(?:[a-z_][a-z0-9_.]{0,32} is (?:not )?null ?(?:$|;)|\( ?exists\b|exists ?\(|\(? ?select (?:\*|top\b|@@|\d|null\b))|\b(?:or|and) ([a-z_]{2,32}) ?\( ?\) ?= ?\1 ?\( ?\)/,
+    description: "IS NULL, EXISTS or a sub-query after a break-out; f()=f()",
+  }),
+  pattern({
     id: "sqli-condition-only",
     category: "sqli",
     score: 5,
     targets,
     form: "sql",
-    anyOf: ["or ", "and ", "xor ", "||", "&&", "order by", "group by", "where "],
+    anyOf: ["or ", "and ", "xor ", "||", "&&", "order by", "group by", "where ", "like "],
     // A value that is nothing but a condition or clause, appended to the query by the
-    // application: ` OR 1=1`, ` AND x=y--`, ` ORDER BY 3`, ` WHERE 1=1 AND 1=0`.
+    // application: ` OR 1=1`, ` AND x=y--`, ` ORDER BY 3`, ` WHERE 1=1 AND 1=0`, ` AND true`,
+    // ` like '%'`. A condition may end in a dash outside ASCII (` and 1=1–`, masked as \x01).
     pattern:
-      /^[ '"`)]{0,4}(?:(?:or|and|xor|\|\||&&) [( ]{0,4}['"]?[a-z0-9_.]{1,32}['"]? ?(?:=|<>|!=|<|>| like ) ?[('"]{0,2}[a-z0-9_.%]{1,32}['")]{0,2} ?(?:$|;|(?:and|or) )|(?:\d{1,10} )?(?:order|group) by \d{1,5} ?(?:$|;|,)|(?:as [a-z_]{1,32} )?where \d{1,10} ?= ?\d{1,10}\b)/,
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: \x01 is the mask for text outside ASCII.
+      /^[ '"`)]{0,4}(?:(?:or|and|xor|\|\||&&) [( ]{0,4}['"]?[a-z0-9_.]{1,32}['"]? ?(?:=|<>|!=|<|>| like ) ?[('"]{0,2}[a-z0-9_.%]{1,32}['")]{0,2} ?(?:$|;|\x01$|(?:and|or) )|(?:\d{1,10} )?(?:order|group) by \d{1,5} ?(?:$|;|,)|(?:as [a-z_]{1,32} )?where \d{1,10} ?= ?\d{1,10}\b|(?:or|and|xor) (?:not )?(?:true|false|\d{1,10}) ?(?:$|;)|like ['"]%)/,
     description: "a value that is only an SQL condition or clause (' OR 1=1', ' ORDER BY 3')",
+  }),
+  pattern({
+    id: "sqli-value-is-call",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    anyOf: ["(", "exec"],
+    // A value that is an SQL function call or procedure and nothing else (`now()`,
+    // `database()`, `exec xp_cmdshell`): sent to see whether the value is evaluated.
+    pattern:
+      /^(?:(?:now|sysdate|getdate|version|database|user|current_user|session_user|system_user|schema|uuid|rand|connection_id|last_insert_id) ?\( ?\)|exec(?:ute)? (?:sp|xp)(?:_[a-z_]{1,32})?) ?;?$/,
+    description: "a value that is only an SQL function call or stored-procedure call",
+  }),
+  pattern({
+    id: "sqli-boolean-arithmetic",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    tokens: true,
+    anyOf: ["true", "false"],
+    // `1-false`, `2*true`: a number value turned into an expression, nothing else in it.
+    pattern: /^\d{1,10} ?[-+*/] ?(?:true|false)$/,
+    description: "a value that is arithmetic on a boolean literal (1-false)",
+  }),
+  pattern({
+    id: "sqli-statement",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    anyOf: ["select", "create", "insert", "grant", "drop", "backup", "delete", "update", "@@"],
+    // A statement only SQL writes: at the value's start or after a break-out (`' insert into
+    // users(`), or anywhere when what follows the keyword is SQL-only (`select @@x`,
+    // `select current_setting(`, `from sysusers`). "Create user account failed", "select the
+    // best" and a pasted `SELECT * FROM trades WHERE ...` (a query a user ran on their own
+    // export) are not.
+    pattern: new RegExp(
+      "(?:^|['\"(;] ?)(?:insert into [a-z_.\\[]{1,64} ?\\(|grant [a-z ,]{1,40} to [a-z_]" +
+        "|drop (?:table|function|database|procedure|user|view) (?:if exists )?[a-z_.`\\[]{1,64} ?(?:;|$|cascade\\b)|delete from [a-z_.\\[]{1,64} ?(?:where\\b|$|;)|update [a-z_.\\[\\]]{1,64} set [a-z_]{1,64} ?=)" +
+        "|\\b(?:select|print|set) @@[a-z_]|\\bselect (?:current_setting ?\\(|pg_[a-z_]{2,32}\\b|current_database ?\\(|version ?\\( ?\\)|(?:current|session|system)_user\\b)" +
+        "|\\bcreate (?:table [a-z_][a-z0-9_]{0,63} ?\\(|user [a-z_][a-z0-9_]{0,63} identified by\\b)" +
+        "|\\bfrom (?:master\\.\\.|sys(?:users|objects|columns|logins|databases|servers?|processes|comments|filegroups)\\b|pg_(?:group|user|shadow|roles|authid|database|tables|stat_activity)\\b)|\\bbackup (?:database|log) [a-z_\\[]{1,64} to (?:disks?|url)\\b|\\bif ?\\( ?\\d{1,10} ?= ?\\d{1,10} ?\\) ?select\\b|\\belse drop\\b",
+    ),
+    description: "an SQL statement: at the start, after a break-out, or with SQL-only syntax (select @@x)",
+  }),
+  pattern({
+    id: "sqli-concatenation-breakout",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "sql",
+    chars: "|",
+    anyOf: ["||"],
+    // `1'||'asd'||'`: string concatenation spliced into a literal; `' || f('x') || '` at the
+    // start of a value calls a function inside the query (Oracle).
+    pattern: /['"]\|\|['"]|^['"] ?\|\| ?[a-z_][a-z0-9_.]{0,63} ?\(/,
+    description: "string concatenation spliced into a quoted literal ('||')",
+  }),
+  pattern({
+    id: "sqli-nosql-operator",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "text",
+    anyOf: [
+      "$where",
+      "$regex",
+      "$ne",
+      "$gt",
+      "$lt",
+      "$comment",
+      "$exists",
+      "$expr",
+      "$function",
+      "$nin",
+      "$elemmatch",
+      "this.",
+      "db.",
+      "return",
+      "new date",
+    ],
+    // MongoDB operators and server-side JavaScript: `$where: '1 == 1'`, `' && this.password.
+    // match(/.*/)//`, `';return 'a'=='a'`, `db.x.insert({...})`.
+    pattern:
+      /\$(?:where|regex|ne|gt|gte|lt|lte|comment|exists|expr|function|nin|elemmatch) ?['"]? ?:|['"] ?(?:&&|\|\|) ?this\.[a-z_]|(?:['"]|^\d{1,10}) ?; ?(?:return ?(?:\(|true\b|false\b|['"]|\d)|[a-z_]{1,16} ?= ?new date ?\()|\bdb\.[a-z_][a-z0-9_]{0,63}\.(?:insert|find|remove|update|drop|aggregate|delete[a-z]{0,4}) ?\(/,
+    description: "NoSQL (MongoDB) operators and server-side JavaScript injection",
+  }),
+  pattern({
+    id: "sqli-ldap-filter",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "text",
+    chars: "(",
+    alsoChars: "|&!",
+    // `*(|(mail=*))`, `*)(uid=*))(|(uid=*`: LDAP filter injection (scored with SQL: the same
+    // breaking out of a query the application builds from the value).
+    pattern: /\( ?[|&!] ?\( ?[a-z][a-z0-9-]{0,32} ?[~<>]?= ?[^()]{0,64}\) ?\)?/,
+    description: "an LDAP filter combinator ((|(attr=*)))",
   }),
   pattern({
     id: "sqli-blind-extraction",
@@ -196,7 +313,8 @@ export const sqliRules: ValueRule[] = [
     chars: QUOTES,
     anyOf: ["or", "and", "||", "&&"],
     // ' or ''-', ' or ''&': an operator between empty strings, true in MySQL.
-    pattern: /['"] ?(?:or|and|\|\||&&) ?(['"])\1 ?[-+*&^|%/=<>] ?\1/,
+    // `'=' 'or' and '=' 'or'`: the operators themselves quoted, so the query reads ''='' or ''.
+    pattern: /['"] ?(?:or|and|\|\||&&) ?(['"])\1 ?[-+*&^|%/=<>] ?\1|(['"])=\2 \2(?:or|and)\2/,
     description: "an operator between empty strings after a quote (' or ''-')",
   }),
   pattern({
@@ -218,8 +336,22 @@ export const sqliRules: ValueRule[] = [
     form: "text",
     chars: QUOTES,
     alsoChars: "-#*",
-    pattern: /['"`] ?\)? ?(?:--[ +-]{0,3}|#|\/\*) ?$/,
-    description: "a quote closed by a comment at the end of the value (admin'--)",
+    // `'test--`, `'#mysql`: a value opening with a quote, a word at most, and a comment.
+    pattern: /['"`] ?\)? ?(?:--[ +-]{0,3}|#|\/\*) ?$|^['"`][a-z0-9_]{0,32} ?(?:--|#)(?:[a-z0-9_]{0,32}$|$)/,
+    description: "a quote closed by a comment at the end of the value (admin'--, 'test--)",
+  }),
+  pattern({
+    id: "sqli-log-evasion",
+    category: "sqli",
+    score: 5,
+    targets,
+    form: "text",
+    tokens: true,
+    anyOf: ["sp_password"],
+    // MSSQL leaves a statement containing `sp_password` out of its trace: `--sp_password`
+    // after an injection hides it (the SQL form drops comments, so this reads the text form).
+    pattern: /-- ?sp_password\b/,
+    description: "--sp_password: hiding the statement from the SQL Server trace",
   }),
   pattern({
     id: "sqli-comment-after-quote",
@@ -230,8 +362,9 @@ export const sqliRules: ValueRule[] = [
     chars: QUOTES,
     alsoChars: "-#*",
     // Not `'limit' or 'market' -- limit is cheaper` (a dash in prose), `\`--symbol\`` (an
-    // option in markdown) or `'x' #hashtag`.
-    pattern: /['"`] ?\)? ?(?:--(?! [a-z]|[a-z]{2})|#(?![a-z0-9])|\/\*)/,
+    // option in markdown), `'x' #hashtag`, or `'advice'` then `/* legacy */ address` (a closed
+    // comment holding words is a note; injections close theirs empty, `'/**/or`, or never).
+    pattern: /['"`] ?\)? ?(?:--(?! [a-z]|[a-z]{2})|#(?![a-z0-9])|\/\*(?! ?[a-z][a-z ]{0,40}\*\/))/,
     description: "a comment right after a quote (weak on its own)",
   }),
   pattern({
@@ -245,7 +378,7 @@ export const sqliRules: ValueRule[] = [
       "; ?(?:drop (?:table|database|schema|view|index|user|function|procedure|trigger)\\b" +
         '|truncate (?:table )?[a-z_`"\\[]|delete from\\b|insert into\\b' +
         '|update [a-z0-9_.`"\\[\\]]{1,64} set\\b|alter (?:table|user|database)\\b' +
-        "|create (?:table|user|database|function|procedure|trigger)\\b" +
+        "|create (?:table|user|database|function|procedure|trigger)\\b|copy [a-z_][a-z0-9_.]{0,63} (?:to|from) ['\"]?(?:/|program\\b)" +
         "|exec(?:ute)? ?(?:\\(|xp_|sp_|master\\.)|declare @|shutdown\\b|waitfor (?:delay|time)\\b" +
         "|grant (?:all|select|insert|update|delete)\\b" +
         "|select (?:\\*|\\d{1,10} ?(?:,|from\\b|--|#|;|$)|@@|null\\b|pg_sleep|sleep\\(|[a-z_][a-z0-9_.]{0,63}(?: ?,| from\\b| ?\\()))",
@@ -285,7 +418,7 @@ export const sqliRules: ValueRule[] = [
     tokens: true,
     chars: "_",
     pattern:
-      /\b(?:information_schema|pg_catalog|pg_shadow|sqlite_master|xp_cmdshell|sp_executesql|sp_oacreate|utl_http|utl_inaddr|dbms_[a-z_]{3,24}\.|pg_read_file ?\(|lo_import ?\(|group_concat ?\(|load_file ?\(|exec(?:ute)? ?(?:xp_|sp_))/,
+      /\b(?:information_schema|pg_catalog|pg_shadow|sqlite_master|xp_cmdshell|sp_executesql|sp_password|sp_oacreate|utl_http|utl_inaddr|dbms_[a-z_]{3,24}\.|pg_read_file ?\(|lo_import ?\(|group_concat ?\(|load_file ?\(|exec(?:ute)? ?(?:xp_|sp_))/,
     description: "catalogue tables, file and network procedures (underscore names)",
   }),
   pattern({

@@ -99,6 +99,21 @@ export const xssRules: ValueRule[] = [
     description: "a tag carrying an event-handler attribute",
   }),
   pattern({
+    id: "xss-tag-any-handler",
+    category: "xss",
+    score: 5,
+    targets,
+    chars: "<",
+    alsoChars: "=",
+    anyOf: ["on"],
+    // `<x onxxx=1`: the probe for a filter that lists handlers. Inside a tag (a letter right
+    // after `<`), an `on...=` attribute of any name is markup, not prose ("online=" in a
+    // sentence has no tag before it). A JSX prop (`<Chart onHover={fn}>` in a pasted snippet)
+    // takes a `{`: an unknown handler never runs, so that is left to the listed-handler rule.
+    pattern: /<[a-z][a-z0-9:_-]{0,32}(?:[\s/][^<>]{0,256})?[\s/"'`]on[a-z]{2,40} ?=(?! ?\{)/,
+    description: "a tag carrying an on...= attribute of any name (unknown-handler probes)",
+  }),
+  pattern({
     id: "xss-attribute-event-handler",
     category: "xss",
     score: 4,
