@@ -4,24 +4,12 @@ import { RateLimiter } from "../durable-objects/rate-limiter/rate-limiter.ts";
 import { Reconciler } from "../durable-objects/reconciler/reconciler.ts";
 import { UserLedger } from "../durable-objects/user-ledger/user-ledger.ts";
 import { UserOrders } from "../durable-objects/user-orders/user-orders.ts";
-import { createApp } from "./app.ts";
 import type { Bindings } from "./env.ts";
-import { remixFetch } from "./remix.ts";
-import { clientIp } from "./services/auth/guards.ts";
 import { reconciler } from "./services/reconcile/client.ts";
+import { createSite } from "./site.ts";
 
 /** The Worker's entry: the Hono app, with Remix mounted last for every page. */
-const app = createApp({
-  pages: (c) =>
-    remixFetch(c.req.raw, {
-      cloudflare: { env: c.env, ctx: c.executionCtx as ExecutionContext },
-      services: c.get("services"),
-      requestId: c.get("requestId"),
-      auth: c.get("auth"),
-      clientIp: clientIp(c),
-      cspNonce: c.get("cspNonce"),
-    }),
-});
+const app = createSite();
 
 /**
  * Reconciliation must run on its schedule even if no operator opens /ops: the first request

@@ -1,8 +1,6 @@
 import { createExecutionContext, env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../worker/app.ts";
-import { remixFetch } from "../../worker/remix.ts";
-import { clientIp } from "../../worker/services/auth/guards.ts";
+import { createSite } from "../../worker/site.ts";
 import { ApiClient, STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
 
 /**
@@ -13,17 +11,7 @@ import { ApiClient, STRONG_PASSWORD, uniqueEmail } from "../support/api-client.t
 
 const ORIGIN = "http://example.com";
 
-const app = createApp({
-  pages: (c) =>
-    remixFetch(c.req.raw, {
-      cloudflare: { env: c.env, ctx: c.executionCtx as ExecutionContext },
-      services: c.get("services"),
-      requestId: c.get("requestId"),
-      auth: c.get("auth"),
-      clientIp: clientIp(c),
-      cspNonce: c.get("cspNonce"),
-    }),
-});
+const app = createSite();
 
 const WITHOUT_EXCHANGE = { ...env, BINANCE_API_KEY: undefined, BINANCE_API_SECRET: undefined };
 

@@ -1,8 +1,6 @@
 import { createExecutionContext, env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../../worker/app.ts";
-import { remixFetch } from "../../../worker/remix.ts";
-import { clientIp } from "../../../worker/services/auth/guards.ts";
+import { createSite } from "../../../worker/site.ts";
 import { STRONG_PASSWORD, uniqueEmail } from "../../support/api-client.ts";
 import { freshAddress, ORIGIN } from "./support.ts";
 
@@ -12,17 +10,7 @@ import { freshAddress, ORIGIN } from "./support.ts";
  * default is high (benchmarks sign up dozens of users from 127.0.0.1), and
  * SIGNUPS_PER_ADDRESS_PER_DAY sets it anywhere. Over the limit: 429 `rate_limited` + Retry-After.
  */
-const app = createApp({
-  pages: (c) =>
-    remixFetch(c.req.raw, {
-      cloudflare: { env: c.env, ctx: c.executionCtx as ExecutionContext },
-      services: c.get("services"),
-      requestId: c.get("requestId"),
-      auth: c.get("auth"),
-      clientIp: clientIp(c),
-      cspNonce: c.get("cspNonce"),
-    }),
-});
+const app = createSite();
 
 function signUpVia(bindings: Record<string, unknown>, ip: string, email = uniqueEmail("limit")) {
   return app.request(

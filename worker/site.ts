@@ -1,0 +1,18 @@
+import { createApp } from "./app.ts";
+import { remixFetch } from "./remix.ts";
+import { clientIp } from "./services/auth/guards.ts";
+
+/** The whole site: the Hono app with the Remix pages mounted last (worker/index.ts, and tests that need their own bindings). */
+export function createSite() {
+  return createApp({
+    pages: (c) =>
+      remixFetch(c.req.raw, {
+        cloudflare: { env: c.env, ctx: c.executionCtx as ExecutionContext },
+        services: c.get("services"),
+        requestId: c.get("requestId"),
+        auth: c.get("auth"),
+        clientIp: clientIp(c),
+        cspNonce: c.get("cspNonce"),
+      }),
+  });
+}
