@@ -20,10 +20,37 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 function requestSite(request: Request, siteOrigin: string): "same" | "cross" | "unknown" {
   const origin = request.headers.get("Origin");
-  if (origin !== null) return origin === siteOrigin ? "same" : "cross";
+  if (origin !== null) return isSiteOrigin(origin, siteOrigin) ? "same" : "cross";
   const fetchSite = request.headers.get("Sec-Fetch-Site");
   if (fetchSite === null) return "unknown";
   return fetchSite === "same-origin" || fetchSite === "none" ? "same" : "cross";
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * The request's `Origin` is the site's. Exactly the configured origin; and, only when that is
+ * a loopback address (local development: `npm start` serves http://127.0.0.1:8787), the same
+ * scheme and port under another loopback name, since `localhost` and `127.0.0.1` are one
+ * machine and a developer or a local test may use either. A deployed site never matches loosely.
+ */
+export function isSiteOrigin(origin: string, siteOrigin: string): boolean {
+  if (origin === siteOrigin) return true;
+  let site: URL;
+  let candidate: URL;
+  try {
+    site = new URL(siteOrigin);
+    candidate = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (
+    LOOPBACK_HOSTS.has(site.hostname) &&
+    LOOPBACK_HOSTS.has(candidate.hostname) &&
+    candidate.protocol === site.protocol &&
+    candidate.port === site.port &&
+    candidate.origin === origin
+  );
 }
 
 export interface SessionOptions {
