@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { freePort, startStack } from "../support/stack.ts";
-import { type LoadResult, runLoad } from "./load.ts";
+import { type LoadResult, reportResult, runLoad } from "./load.ts";
 
 /**
  * `npm run bench:http`: throughput and latency on loopback through the full middleware chain
@@ -70,6 +70,13 @@ try {
     `loopback, ${CONCURRENCY} concurrent clients, up to ${COUNT} requests each target, wrangler dev (workerd)`,
   );
   console.table(table);
+  for (const [path, name] of [
+    ["bare Worker", "bare Worker (no middleware)"],
+    ["home page SSR", "GET / home page, SSR (full chain)"],
+  ] as const) {
+    const row = rows[name];
+    if (row) reportResult({ path, perSecond: row.perSecond, p50Ms: row.p50Ms, p99Ms: row.p99Ms });
+  }
   const healthz = rows["GET /healthz (full chain)"];
   if (healthz) {
     const ratio = healthz.perSecond / bareRate;

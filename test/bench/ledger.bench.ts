@@ -1,6 +1,6 @@
 import { createDatabaseClient } from "../../db/client.ts";
 import { type RunningStack, startStack } from "../support/stack.ts";
-import { percentile } from "./load.ts";
+import { percentile, reportResult } from "./load.ts";
 
 /**
  * `npm run bench:ledger`: ledger movements per second and latency through the public API
@@ -445,6 +445,18 @@ try {
     `\ngoal (>= 1,000 movements/s across users, p99 <= 50 ms): ${goal ? "met" : "not met"}` +
       ` — ${Math.round(spreadRun.perSecond)}/s, p99 ${spreadRun.p99Ms.toFixed(1)} ms`,
   );
+  const nothingLost = report.ok && mismatches === 0;
+  const result = (path: string, measured: Measured, lost?: boolean) =>
+    reportResult({
+      path,
+      perSecond: measured.perSecond,
+      p50Ms: measured.p50Ms,
+      p99Ms: measured.p99Ms,
+      ...(lost === undefined ? {} : { nothingLost: lost }),
+    });
+  result(`paper deposit, ${USERS} users`, spreadRun, nothingLost);
+  result("authenticated GET /api/v1/me", me);
+  result("libSQL server, empty write batches", ceiling);
   if (!report.ok || mismatches > 0) process.exitCode = 1;
 } finally {
   await stack.stop();

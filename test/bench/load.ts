@@ -61,3 +61,20 @@ export async function runLoad(options: {
     p99Ms: percentile(latencies, 99),
   };
 }
+
+/** One path's figures, as `npm run bench` (all.ts) collects them from each benchmark's output. */
+export interface BenchResult {
+  path: string;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Balances equal what the API accepted and reconciliation is ok (benchmarks that move money). */
+  nothingLost?: boolean;
+}
+
+export const RESULT_PREFIX = "BENCH_RESULT ";
+
+/** Prints a result line for the combined table; the benchmark's own tables stay as they are. */
+export function reportResult(result: BenchResult): void {
+  console.log(`${RESULT_PREFIX}${JSON.stringify(result)}`);
+}

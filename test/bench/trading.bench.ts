@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { type RunningStack, startStack } from "../support/stack.ts";
-import { percentile } from "./load.ts";
+import { percentile, reportResult } from "./load.ts";
 
 /**
  * `npm run bench:trading` (after `npm run build`): on loopback against `wrangler dev`,
@@ -315,6 +315,13 @@ try {
   console.log(
     `order p99 ${orderP99.toFixed(1)} ms (goal <= ${ORDER_P99_GOAL_MS} ms): ${orderP99 <= ORDER_P99_GOAL_MS ? "met" : "NOT met"}; page JS ${javascript.totalKiB.toFixed(1)} KiB: ${javascript.totalKiB <= PAGE_JS_GOAL_KIB ? "met" : "NOT met"}`,
   );
+  reportResult({
+    path: `market order, ${USERS} users`,
+    perSecond: orders.accepted / orders.seconds,
+    p50Ms: percentile(orders.latencies, 50),
+    p99Ms: orderP99,
+    nothingLost: mismatches === 0,
+  });
   if (mismatches > 0) process.exitCode = 1;
 } finally {
   await stack.stop();
