@@ -517,11 +517,22 @@ interface Prepared {
 }
 
 const STMT_CACHE_SIZE = 128;
+/**
+ * Connections of closed streams kept for the next streams (with their prepared statements).
+ * The web client opens a stream per request, and opening a connection (file open, schema read,
+ * pragmas) was the largest single cost of a request here (README decision record 042).
+ */
+const MAX_IDLE_CONNECTIONS = 32;
+/** SQL that changes a connection's own state; a connection that ran it is not handed to another stream. */
+const CONNECTION_STATE_SQL =
+  /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(pragma|attach|detach|create\s+temp|create\s+temporary)\b/i;
 const MAX_STORED_SQLS = 150;
 const EXPIRED_MEMORY = 10_000;
 
 class Connection {
   readonly db: Db;
+  /** Ran SQL that changes this connection's state (pragmas, attached or temporary objects). */
+  tainted = false;
   private readonly cache = new Map<string, Prepared>();
   private readonly stats: Statement;
   private totalChanges: bigint;
@@ -562,6 +573,7 @@ class Connection {
       this.cache.set(sql, hit);
       return hit;
     }
+    if (CONNECTION_STATE_SQL.test(sql)) this.tainted = true;
     const stmt = this.db.prepare(sql);
     const reader = stmt.reader;
     if (reader) stmt.raw(true);
@@ -631,6 +643,9 @@ export class HranaServer {
   private readonly streams = new Map<string, Stream>();
   // Remembered briefly so a late client gets "expired" rather than a generic "closed" error.
   private readonly expired = new Set<string>();
+  /** Clean connections of closed streams, reused by new streams (see MAX_IDLE_CONNECTIONS). */
+  private readonly idleConnections: Connection[] = [];
+  private opened = 0;
   private keeper: Db | undefined;
   private closing = false;
 
@@ -662,9 +677,15 @@ export class HranaServer {
     return this.streams.size;
   }
 
+  /** Database connections opened since start (reuse keeps this far below the streams served). */
+  get connectionsOpened(): number {
+    return this.opened;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     for (const stream of [...this.streams.values()]) this.destroyStream(stream);
+    for (const connection of this.idleConnections.splice(0)) connection.close();
     this.keeper?.close();
     this.keeper = undefined;
   }
@@ -690,7 +711,8 @@ export class HranaServer {
           "STREAM_LIMIT_REACHED",
         );
       }
-      const stream = new Stream(randomBytes(16).toString("base64url"), randomBytes(4).readUInt32BE(0));
+      const random = randomBytes(20);
+      const stream = new Stream(random.subarray(0, 16).toString("base64url"), random.readUInt32BE(16));
       this.streams.set(stream.id, stream);
       stream.inUse = true;
       return stream;
@@ -744,16 +766,35 @@ export class HranaServer {
     if (stream.timer) clearTimeout(stream.timer);
     stream.timer = undefined;
     stream.closed = true;
-    // Closing the connection rolls back any transaction the client left open.
-    stream.dropConnection();
+    const connection = stream.conn;
+    stream.conn = undefined;
+    // A connection goes back to the idle list only in autocommit mode and with no state of its
+    // stream's own; otherwise it is closed, which rolls back any transaction the client left open.
+    if (
+      connection &&
+      !this.closing &&
+      connection.autocommit &&
+      !connection.tainted &&
+      this.idleConnections.length < MAX_IDLE_CONNECTIONS
+    ) {
+      this.idleConnections.push(connection);
+    } else {
+      connection?.close();
+    }
     stream.sqls.clear();
     this.streams.delete(stream.id);
   }
 
   private connection(stream: Stream): Connection {
     if (!stream.conn) {
+      const idle = this.idleConnections.pop();
+      if (idle) {
+        stream.conn = idle;
+        return idle;
+      }
       try {
         stream.conn = new Connection(this.databasePath);
+        this.opened++;
       } catch (e) {
         throw stmtErrorFrom(e);
       }

@@ -23,6 +23,8 @@ interface LibsqlServerOptions {
 export interface LibsqlServer {
   url: string;
   port: number;
+  /** Database connections opened so far (connections of closed streams are reused). */
+  connectionsOpened(): number;
   close(): Promise<void>;
 }
 
@@ -223,6 +225,7 @@ export async function startLibsqlServer(options: LibsqlServerOptions): Promise<L
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    connectionsOpened: () => hrana.connectionsOpened,
     close() {
       closed ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));

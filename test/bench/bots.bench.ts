@@ -158,7 +158,7 @@ function workerdCpuSeconds(): number {
 
 async function main() {
   const started = Date.now();
-  const stack = await startStack();
+  const stack = await startStack({ separateDatabase: true });
   loopbackOnly(stack.baseUrl);
   const client = createDatabaseClient({
     url: stack.libsqlUrl,

@@ -30,7 +30,7 @@ async function startBare(): Promise<{ url: string; stop: () => void }> {
   throw new Error("bare worker did not start");
 }
 
-const stack = await startStack({ vars: { LOG_LEVEL: "warn" } });
+const stack = await startStack({ vars: { LOG_LEVEL: "warn" }, separateDatabase: true });
 const bare = await startBare();
 try {
   const rows: Record<string, LoadResult & { vsBare?: string }> = {};

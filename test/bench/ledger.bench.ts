@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "libsql";
 import { createDatabaseClient } from "../../db/client.ts";
 import { type RunningStack, startStack } from "../support/stack.ts";
 import { percentile, reportResult } from "./load.ts";
@@ -303,11 +307,16 @@ function gbp(minor: bigint): string {
 }
 
 /**
- * The database alone, for scale: empty write transactions (BEGIN IMMEDIATE; SELECT 1; COMMIT)
- * from `clients` concurrent clients straight to the local libSQL server. A movement needs two
- * batches (read, write) plus the session lookup, so this bounds what the API can reach here.
+ * The database alone, for scale: `clients` concurrent clients straight to the local libSQL
+ * server, sending either one statement (SELECT 1) or an empty write transaction (BEGIN
+ * IMMEDIATE; SELECT 1; COMMIT, one request). A movement needs one write batch, a session check
+ * one read, so this bounds what the API can reach here.
  */
-async function databaseCeiling(stack: RunningStack, clients: number): Promise<Measured> {
+async function databaseCeiling(
+  stack: RunningStack,
+  clients: number,
+  shape: "statement" | "batch",
+): Promise<Measured> {
   const database = createDatabaseClient({
     url: stack.libsqlUrl,
     authToken: stack.libsqlAuthToken,
@@ -318,7 +327,8 @@ async function databaseCeiling(stack: RunningStack, clients: number): Promise<Me
       clients,
       3_000,
       async () => {
-        await database.batch(["SELECT 1"], "write");
+        if (shape === "statement") await database.execute("SELECT 1");
+        else await database.batch(["SELECT 1"], "write");
         return 200;
       },
       200,
@@ -328,7 +338,31 @@ async function databaseCeiling(stack: RunningStack, clients: number): Promise<Me
   }
 }
 
-const stack = await startStack({ vars: { LOG_LEVEL: "warn" } });
+/** The same two shapes on the libsql engine in this process (no HTTP, no JSON): operations per second. */
+function inProcessEngine(shape: "statement" | "batch"): number {
+  const directory = mkdtempSync(join(tmpdir(), "coinhubx-engine-"));
+  const engine = new Database(join(directory, "engine.db"));
+  try {
+    engine.pragma("journal_mode = WAL");
+    const select = engine.prepare("SELECT 1");
+    const begin = engine.prepare("BEGIN IMMEDIATE");
+    const commit = engine.prepare("COMMIT");
+    let operations = 0;
+    const started = performance.now();
+    while (performance.now() - started < 1_000) {
+      if (shape === "batch") begin.run();
+      select.get();
+      if (shape === "batch") commit.run();
+      operations++;
+    }
+    return operations / ((performance.now() - started) / 1000);
+  } finally {
+    engine.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const stack = await startStack({ vars: { LOG_LEVEL: "warn" }, separateDatabase: true });
 loopbackOnly(stack.baseUrl);
 try {
   const runId = Date.now().toString(36);
@@ -375,7 +409,10 @@ try {
     200,
   );
 
-  const ceiling = await databaseCeiling(stack, USERS);
+  const ceilingStatement = await databaseCeiling(stack, USERS, "statement");
+  const ceiling = await databaseCeiling(stack, USERS, "batch");
+  const engineStatement = inProcessEngine("statement");
+  const engineBatch = inProcessEngine("batch");
 
   console.log(`(a) one hot user, ${HOT_CLIENTS} concurrent clients, up to ${HOT_MOVEMENTS} paper deposits …`);
   const hotTimings = newTimings();
@@ -416,10 +453,16 @@ try {
   });
   console.log("for scale: the database alone, and reads on the same path (16 clients, 16 users)");
   console.table({
+    [`libSQL server alone: single statement, ${USERS} clients`]: row(ceilingStatement),
     [`libSQL server alone: empty write batches, ${USERS} clients`]: row(ceiling),
     "GET /api/v1/me (middleware + session lookup)": row(me),
     "GET /api/v1/wallets (+ Durable Object + 1 read)": row(wallets),
   });
+  console.log(
+    `libSQL server vs the engine in-process (sequential, no HTTP): single statement ${Math.round(ceilingStatement.perSecond)}/s` +
+      ` vs ${Math.round(engineStatement)}/s (${((ceilingStatement.perSecond / engineStatement) * 100).toFixed(1)} %),` +
+      ` empty write batch ${Math.round(ceiling.perSecond)}/s vs ${Math.round(engineBatch)}/s (${((ceiling.perSecond / engineBatch) * 100).toFixed(1)} %)`,
+  );
   const meanGroup = (timings: Timings) =>
     (timings.groupSize.reduce((sum, size) => sum + size, 0) / Math.max(1, timings.groupSize.length)).toFixed(
       1,
@@ -456,6 +499,7 @@ try {
     });
   result(`paper deposit, ${USERS} users`, spreadRun, nothingLost);
   result("authenticated GET /api/v1/me", me);
+  result("libSQL server, single statement", ceilingStatement);
   result("libSQL server, empty write batches", ceiling);
   if (!report.ok || mismatches > 0) process.exitCode = 1;
 } finally {

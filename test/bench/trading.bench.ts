@@ -225,7 +225,7 @@ function pageJavaScript(): { files: { file: string; gzipBytes: number }[]; total
 
 if (!existsSync(join("build", "client", "assets"))) throw new Error("run npm run build first");
 const javascript = pageJavaScript();
-const stack = await startStack({ vars: { LOG_LEVEL: "warn" } });
+const stack = await startStack({ vars: { LOG_LEVEL: "warn" }, separateDatabase: true });
 loopbackOnly(stack.baseUrl);
 try {
   // One at a time: sign-ups append to the one audit chain, which is not what is measured here.

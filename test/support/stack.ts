@@ -4,6 +4,7 @@ import { createServer as createHttpServer, request as httpRequest, type Server }
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createDatabaseClient } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { startLibsqlServer } from "../../db/server/server.ts";
@@ -37,10 +38,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+async function waitFor(
+  url: string,
+  timeoutMs: number,
+  child: ChildProcess,
+  name = "wrangler dev",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
@@ -57,13 +63,65 @@ async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Pro
  * ports: the local libSQL server in this process and `wrangler dev` as a child. Expects
  * `npm run build` to have produced build/.
  */
-export async function startStack(options: { vars?: Record<string, string> } = {}): Promise<RunningStack> {
+export interface StackOptions {
+  vars?: Record<string, string>;
+  /**
+   * Benchmarks: the libSQL server in a process of its own and the Worker talking to it
+   * directly, as production's database is a service of its own. Otherwise the server runs in
+   * this process behind a pass-through proxy that tests can stop, restart and slow down; a
+   * benchmark that did that would measure its own load generator, the proxy and the database
+   * sharing one Node.js thread (decision record 042).
+   */
+  separateDatabase?: boolean;
+}
+
+interface DatabaseHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `db/server/main.ts` as a child process; resolves once it answers /health. */
+export async function startDatabaseProcess(options: {
+  port: number;
+  databasePath: string;
+  authToken: string;
+}): Promise<DatabaseHandle> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("../../db/server/main.ts", import.meta.url))],
+    {
+      env: {
+        ...process.env,
+        LIBSQL_HOST: "127.0.0.1",
+        LIBSQL_PORT: String(options.port),
+        LIBSQL_DB_PATH: options.databasePath,
+        TURSO_AUTH_TOKEN: options.authToken,
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitFor(`${url}/health`, 30_000, child, "the libSQL server");
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const directory = mkdtempSync(join(tmpdir(), "coinhubx-stack-"));
   const databasePath = join(directory, "stack.db");
   const libsqlAuthToken = "stack-libsql-token-0123456789";
   const libsqlPort = await freePort();
   const serverOptions = { host: "127.0.0.1", port: libsqlPort, databasePath, authToken: libsqlAuthToken };
-  let database = await startLibsqlServer(serverOptions);
+  const openDatabase = (): Promise<DatabaseHandle> =>
+    options.separateDatabase ? startDatabaseProcess(serverOptions) : startLibsqlServer(serverOptions);
+  let database = await openDatabase();
   const client = createDatabaseClient({ url: database.url, authToken: libsqlAuthToken, timeoutMs: 30_000 });
   await migrateDatabase(client);
   client.close();
@@ -102,7 +160,7 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
     // Browsers and the API clients of e2e tests and benches speak from wrangler dev's address.
     SITE_ORIGIN: `http://127.0.0.1:${port}`,
     LOG_LEVEL: "info",
-    TURSO_DATABASE_URL: `http://127.0.0.1:${proxyPort}`,
+    TURSO_DATABASE_URL: options.separateDatabase ? database.url : `http://127.0.0.1:${proxyPort}`,
     TURSO_AUTH_TOKEN: libsqlAuthToken,
     DATABASE_TIMEOUT_MS: "1500",
     // No exchange account unless the caller starts the Binance stand-in and passes its keys
@@ -143,9 +201,10 @@ export async function startStack(options: { vars?: Record<string, string> } = {}
     logFile,
     stopDatabase: () => database.close(),
     startDatabase: async () => {
-      database = await startLibsqlServer(serverOptions);
+      database = await openDatabase();
     },
     setDatabaseDelayMs: (value) => {
+      if (options.separateDatabase) throw new Error("a separate database is reached without the proxy");
       delayMs = value;
     },
     stop: async () => {

@@ -551,3 +551,57 @@ describe("stream lifecycle", () => {
     }
   });
 });
+
+describe("connection reuse across streams", () => {
+  it("reuses the connections of closed streams instead of opening one per request", async () => {
+    await client.execute("SELECT 1");
+    const before = server.connectionsOpened();
+    for (let index = 0; index < 50; index++) await client.batch(["SELECT 1"], "write");
+    // Sequential requests: each stream finds the previous one's connection idle.
+    expect(server.connectionsOpened() - before).toBeLessThanOrEqual(1);
+  });
+
+  it("never hands a connection with pragmas of its stream's own to another stream", async () => {
+    const read = async () => {
+      const result = await pipeline(server.url, 2, null, [exec("PRAGMA cache_size"), { type: "close" }]);
+      return (result.body.results[0]?.response as { result: { rows: unknown } }).result.rows;
+    };
+    const defaultSize = JSON.stringify(await read());
+    // Thirty streams run the pragma; none of their connections may come back with it set.
+    for (let index = 0; index < 30; index++) {
+      const set = await pipeline(server.url, 2, null, [
+        exec("/* tuning */ PRAGMA cache_size = 7"),
+        { type: "close" },
+      ]);
+      expect(set.body.results[0]?.type).toBe("ok");
+    }
+    for (let index = 0; index < 10; index++) expect(JSON.stringify(await read())).toBe(defaultSize);
+    // Temporary tables are the connection's own too.
+    await pipeline(server.url, 2, null, [exec("CREATE TEMP TABLE reuse_temp (x)"), { type: "close" }]);
+    for (let index = 0; index < 10; index++) {
+      const rows = await client.execute(
+        "SELECT count(*) AS n FROM sqlite_temp_master WHERE name = 'reuse_temp'",
+      );
+      expect(rows.rows[0]?.n).toBe(0n);
+    }
+  });
+
+  it("never hands over a connection with a transaction its stream left open", async () => {
+    await client.execute("CREATE TABLE IF NOT EXISTS reuse_probe (id INTEGER PRIMARY KEY, note TEXT)");
+    // BEGIN and an insert, then the stream is closed without COMMIT.
+    const opened = await pipeline(server.url, 2, null, [
+      exec("BEGIN"),
+      exec("INSERT INTO reuse_probe (note) VALUES ('left open')"),
+      { type: "close" },
+    ]);
+    expect(opened.body.results.map((result) => result.type)).toEqual(["ok", "ok", "ok"]);
+    for (let index = 0; index < 5; index++) {
+      const rows = await client.execute("SELECT count(*) AS n FROM reuse_probe WHERE note = 'left open'");
+      expect(rows.rows[0]?.n).toBe(0n);
+      // A write on a reused connection is its own transaction, committed at once.
+      await other.execute("INSERT INTO reuse_probe (note) VALUES ('committed')");
+    }
+    const committed = await client.execute("SELECT count(*) AS n FROM reuse_probe WHERE note = 'committed'");
+    expect(committed.rows[0]?.n).toBe(5n);
+  });
+});
