@@ -1,0 +1,85 @@
+import { SELF } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { clearPublicPages, servePublicPage } from "../../worker/services/pages/public-cache.ts";
+import { signUp } from "./flows/support.ts";
+
+/** The nonce a response's CSP allows, and every nonce its HTML carries. */
+async function nonces(response: Response): Promise<{ header: string; inHtml: string[]; html: string }> {
+  const header = /'nonce-([^']+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1] ?? "";
+  const html = await response.text();
+  return { header, inHtml: [...html.matchAll(/nonce="([^"]+)"/g)].map((match) => match[1] as string), html };
+}
+
+describe("public pages rendered once a second", () => {
+  beforeEach(() => clearPublicPages());
+
+  it("serves a signed-out visitor the stored page with a fresh nonce of its own", async () => {
+    const first = await nonces(await SELF.fetch("http://example.com/"));
+    const second = await nonces(await SELF.fetch("http://example.com/"));
+    for (const page of [first, second]) {
+      expect(page.header).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
+      expect(page.inHtml.length).toBeGreaterThan(0);
+      // Every script the page carries is allowed by this response's own policy, and no other.
+      expect(new Set(page.inHtml)).toEqual(new Set([page.header]));
+    }
+    expect(second.header).not.toBe(first.header);
+    expect(second.html).not.toContain(first.header);
+    // The same page otherwise: the second came from the stored render.
+    expect(second.html.replaceAll(second.header, "N")).toBe(first.html.replaceAll(first.header, "N"));
+  });
+
+  it("renders once for concurrent and repeated requests within a second, again after it", async () => {
+    let renders = 0;
+    const render = async () => {
+      renders++;
+      return new Response(`<script nonce="first-nonce-0000">1</script>`, {
+        headers: { "Content-Type": "text/html; charset=utf-8" },
+      });
+    };
+    const request = new Request("http://example.com/markets");
+    const answers = await Promise.all(
+      ["first-nonce-0000", "second-nonce-111", "third-nonce-2222"].map((nonce) =>
+        servePublicPage(request, nonce, render, 10_000),
+      ),
+    );
+    expect(renders).toBe(1);
+    expect(await Promise.all(answers.map(({ response }) => response.text()))).toEqual([
+      `<script nonce="first-nonce-0000">1</script>`,
+      `<script nonce="second-nonce-111">1</script>`,
+      `<script nonce="third-nonce-2222">1</script>`,
+    ]);
+    expect(answers.map(({ hit }) => hit)).toEqual([false, true, true]);
+    await servePublicPage(request, "later-nonce-3333", render, 10_999);
+    expect(renders).toBe(1);
+    await servePublicPage(request, "later-nonce-4444", render, 11_000);
+    expect(renders).toBe(2);
+    // An answer that sets a cookie or is not a 200 page is never stored.
+    const personal = async () => {
+      renders++;
+      return new Response("<p>x</p>", { headers: { "Content-Type": "text/html", "Set-Cookie": "a=b" } });
+    };
+    await servePublicPage(new Request("http://example.com/"), "n1-000000000000", personal, 20_000);
+    await servePublicPage(new Request("http://example.com/"), "n2-000000000000", personal, 20_001);
+    expect(renders).toBe(4);
+  });
+
+  it("never serves a signed-in trader the signed-out page, nor stores theirs", async () => {
+    await SELF.fetch("http://example.com/");
+    const trader = await signUp("pubcache");
+    const signedIn = await SELF.fetch("http://example.com/", {
+      headers: { Cookie: trader.client.cookie ?? "" },
+    });
+    const html = await signedIn.text();
+    expect(html).toContain(trader.email);
+    expect(signedIn.headers.get("Cache-Control")).toBe("no-store");
+    const anonymous = await (await SELF.fetch("http://example.com/")).text();
+    expect(anonymous).not.toContain(trader.email);
+  });
+
+  it("renders pages with a query string and other paths each time", async () => {
+    const response = await SELF.fetch("http://example.com/signup?ref=ABCDEFGH");
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("ABCDEFGH");
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Pages that every signed-out visitor sees alike (the home page and Markets: market rows that
+ * change once a second, the signed-out shell) are rendered once per isolate per second and
+ * served from memory in between; concurrent misses share one render. What differs per response
+ * is the CSP nonce: the stored HTML's nonce is replaced by the request's own fresh one, so
+ * every response still carries a nonce no one has seen before (the Content-Security-Policy
+ * header is written afterwards from the same value). Anything personal is never stored: a
+ * request with a session cookie or a query string, an answer that is not a 200 HTML page or
+ * that sets a cookie. README decision record 042.
+ */
+export const PUBLIC_PAGES: ReadonlySet<string> = new Set(["/", "/markets"]);
+export const PUBLIC_PAGE_TTL_MS = 1_000;
+
+interface StoredPage {
+  atMs: number;
+  nonce: string;
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+const pages = new Map<string, { atMs: number; page: Promise<StoredPage | null> }>();
+
+export function isCacheablePublicRequest(request: Request, hasSession: boolean): boolean {
+  if (request.method !== "GET" || hasSession) return false;
+  const url = new URL(request.url);
+  return url.search === "" && PUBLIC_PAGES.has(url.pathname);
+}
+
+async function store(response: Response, nonce: string, atMs: number): Promise<StoredPage | null> {
+  const type = response.headers.get("Content-Type") ?? "";
+  if (response.status !== 200 || !type.startsWith("text/html") || response.headers.has("Set-Cookie"))
+    return null;
+  return {
+    atMs,
+    nonce,
+    status: response.status,
+    headers: [...response.headers],
+    body: await response.text(),
+  };
+}
+
+/**
+ * Serves `request` (already known cacheable) from the stored page when it is fresh, else renders
+ * it with `render` and stores the answer. `nonce` is this request's CSP nonce.
+ */
+export async function servePublicPage(
+  request: Request,
+  nonce: string,
+  render: () => Promise<Response>,
+  nowMs = Date.now(),
+): Promise<{ response: Response; hit: boolean }> {
+  const key = new URL(request.url).pathname;
+  const cached = pages.get(key);
+  if (cached && nowMs - cached.atMs < PUBLIC_PAGE_TTL_MS) {
+    const page = await cached.page;
+    if (page) return { response: fromStored(page, nonce), hit: true };
+  }
+  // Stored before the render finishes, so requests arriving meanwhile wait for this one render.
+  let rendered: Response | undefined;
+  const page = render().then((response) => {
+    rendered = response;
+    return store(response, nonce, nowMs);
+  });
+  pages.set(key, { atMs: nowMs, page });
+  let stored: StoredPage | null;
+  try {
+    stored = await page;
+  } catch (error) {
+    pages.delete(key);
+    throw error;
+  }
+  if (stored) return { response: fromStored(stored, nonce), hit: false };
+  return { response: rendered as Response, hit: false };
+}
+
+function fromStored(page: StoredPage, nonce: string): Response {
+  const body = page.nonce === nonce ? page.body : page.body.replaceAll(page.nonce, nonce);
+  return new Response(body, { status: page.status, headers: page.headers });
+}
+
+/** Tests: forget every stored page. */
+export function clearPublicPages(): void {
+  pages.clear();
+}
