@@ -520,7 +520,7 @@ const STMT_CACHE_SIZE = 128;
 /**
  * Connections of closed streams kept for the next streams (with their prepared statements).
  * The web client opens a stream per request, and opening a connection (file open, schema read,
- * pragmas) was the largest single cost of a request here (README decision record 042).
+ * pragmas) was the largest single cost of a request here (README decision record 043).
  */
 const MAX_IDLE_CONNECTIONS = 32;
 /** SQL that changes a connection's own state; a connection that ran it is not handed to another stream. */

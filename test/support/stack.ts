@@ -70,7 +70,7 @@ export interface StackOptions {
    * directly, as production's database is a service of its own. Otherwise the server runs in
    * this process behind a pass-through proxy that tests can stop, restart and slow down; a
    * benchmark that did that would measure its own load generator, the proxy and the database
-   * sharing one Node.js thread (decision record 042).
+   * sharing one Node.js thread (decision record 043).
    */
   separateDatabase?: boolean;
 }
@@ -88,7 +88,15 @@ export async function startDatabaseProcess(options: {
 }): Promise<DatabaseHandle> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", fileURLToPath(new URL("../../db/server/main.ts", import.meta.url))],
+    [
+      // Profiling the database under a benchmark: DATABASE_CPU_PROFILE_DIR=/some/dir npm run bench:…
+      ...(process.env.DATABASE_CPU_PROFILE_DIR
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.DATABASE_CPU_PROFILE_DIR}`]
+        : []),
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("../../db/server/main.ts", import.meta.url)),
+    ],
     {
       env: {
         ...process.env,

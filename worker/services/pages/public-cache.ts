@@ -6,7 +6,7 @@
  * every response still carries a nonce no one has seen before (the Content-Security-Policy
  * header is written afterwards from the same value). Anything personal is never stored: a
  * request with a session cookie or a query string, an answer that is not a 200 HTML page or
- * that sets a cookie. README decision record 042.
+ * that sets a cookie. README decision record 043.
  */
 export const PUBLIC_PAGES: ReadonlySet<string> = new Set(["/", "/markets"]);
 export const PUBLIC_PAGE_TTL_MS = 1_000;
