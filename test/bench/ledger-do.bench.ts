@@ -57,6 +57,8 @@ try {
   const args = ["wrangler", "dev", "-c", "test/bench/ledger-do-wrangler.toml", "--ip", "127.0.0.1"];
   args.push("--port", String(port), "--persist-to", join(directory, "wrangler-state"));
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  // Profiling the objects: attach DevTools (or a CDP client) to this port while the run goes.
+  if (process.env.BENCH_INSPECTOR_PORT) args.push("--inspector-port", process.env.BENCH_INSPECTOR_PORT);
   wrangler = spawn("npx", args, {
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
     stdio: ["ignore", "ignore", "inherit"],

@@ -564,7 +564,8 @@ describe("connection reuse across streams", () => {
   it("never hands a connection with pragmas of its stream's own to another stream", async () => {
     const read = async () => {
       const result = await pipeline(server.url, 2, null, [exec("PRAGMA cache_size"), { type: "close" }]);
-      return (result.body.results[0]?.response as { result: { rows: unknown } }).result.rows;
+      const response = result.body.results[0]?.response as { result: { rows: unknown } } | undefined;
+      return response?.result.rows;
     };
     const defaultSize = JSON.stringify(await read());
     // Thirty streams run the pragma; none of their connections may come back with it set.

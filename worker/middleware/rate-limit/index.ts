@@ -1,9 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { ApiError } from "../../errors.ts";
-import { sha256Hex } from "../../services/auth/crypto.ts";
 import { clientIp } from "../../services/auth/guards.ts";
-import { readSessionToken } from "../../services/auth/sessions.ts";
+import { readSessionToken, sessionIdOf } from "../../services/auth/sessions.ts";
 import { isolateMetrics } from "../../services/metrics/recorder.ts";
 import { tooManyRequests } from "../../services/rate-limit/exact.ts";
 import {
@@ -48,7 +47,9 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     // on it would let anyone dodge the limit by sending a fresh random cookie each time.
     // Authenticated routes are limited per session (they refuse invalid sessions right after).
     const token = routeClass === "authenticated" ? readSessionToken(c.req.header("Cookie")) : null;
-    const identity = token ? `session:${(await sha256Hex(token)).slice(0, 24)}` : `ip:${clientIp(c)}`;
+    const identity = token
+      ? `session:${(await sessionIdOf(c.req.raw, token)).slice(0, 24)}`
+      : `ip:${clientIp(c)}`;
     const { success } = await limiter.limit({ key: `${routeClass}:${identity}` });
     const limit = CLASS_LIMITS[routeClass];
     c.header("RateLimit-Policy", `${limit};w=${CLASS_LIMIT_PERIOD_SECONDS}`);

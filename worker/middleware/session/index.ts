@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../errors.ts";
-import { type AuthState, loadSession, readSessionToken } from "../../services/auth/sessions.ts";
+import { type AuthState, loadSession, readSessionToken, sessionIdOf } from "../../services/auth/sessions.ts";
 import type { Services } from "../../services/context.ts";
 
 export type SessionVariables = {
@@ -80,7 +80,9 @@ export function session(options: SessionOptions = {}): MiddlewareHandler<{
     }
     let loaded: Promise<AuthState | null> | undefined;
     c.set("auth", () => {
-      loaded ??= token ? loadSession(c.get("services"), token) : Promise.resolve(null);
+      loaded ??= token
+        ? loadSession(c.get("services"), token, Date.now(), sessionIdOf(c.req.raw, token))
+        : Promise.resolve(null);
       return loaded;
     });
     await next();

@@ -1,0 +1,54 @@
+import { spawn } from "node:child_process";
+import { startStack } from "../support/stack.ts";
+import { runLoad } from "./load.ts";
+
+/**
+ * `npx tsx test/bench/profile-path.ts <path> [seconds]`: a CPU profile of the Worker (workerd,
+ * through wrangler dev's DevTools inspector) while 16 clients request one path as a signed-in
+ * trader; writes a .cpuprofile (open it in Chrome DevTools) and prints the hottest functions.
+ * How the findings in README decision record 043 were made. Loopback only, bounded in time.
+ */
+const path = process.argv[2] ?? "/api/v1/me";
+const seconds = Number(process.argv[3] ?? 8);
+const inspectorPort = Number(process.env.BENCH_INSPECTOR_PORT ?? 9229);
+const output = process.env.PROFILE_OUT ?? `worker-${path.replaceAll(/[^a-z0-9]+/gi, "-")}.cpuprofile`;
+
+const stack = await startStack({ vars: { LOG_LEVEL: "warn" }, separateDatabase: true });
+try {
+  // Sixteen traders, one per client: limits are per session, as they are for real users.
+  const cookies: string[] = [];
+  for (let index = 0; index < 16; index++) {
+    const signup = await fetch(`${stack.baseUrl}/api/v1/auth/signup`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: stack.baseUrl },
+      body: JSON.stringify({
+        email: `profile-${Date.now()}-${index}@example.com`,
+        password: "profile-password-long-42",
+      }),
+    });
+    if (signup.status !== 201) throw new Error(`sign-up answered ${signup.status}`);
+    cookies.push((signup.headers.get("Set-Cookie") ?? "").split(";")[0] ?? "");
+  }
+  const init = (client: number): RequestInit => ({
+    headers: { Cookie: cookies[client % cookies.length] ?? "" },
+  });
+  await runLoad({ url: `${stack.baseUrl}${path}`, count: 300, concurrency: 16, maxMs: 10_000, init });
+  const profiler = spawn(
+    process.execPath,
+    [new URL("./cdp-profile.cjs", import.meta.url).pathname, String(inspectorPort), String(seconds), output],
+    { stdio: "inherit" },
+  );
+  const load = await runLoad({
+    url: `${stack.baseUrl}${path}`,
+    count: 1_000_000,
+    concurrency: 16,
+    maxMs: (seconds + 2) * 1000,
+    init,
+  });
+  await new Promise((resolve) => profiler.once("exit", resolve));
+  console.log(
+    `${path}: ${Math.round(load.perSecond)} req/s, p50 ${load.p50Ms.toFixed(1)} ms, errors ${load.errors}`,
+  );
+} finally {
+  await stack.stop();
+}
