@@ -5,7 +5,7 @@ import { runLoad } from "./load.ts";
 /**
  * `npx tsx test/bench/profile-path.ts <path> [seconds]`: a CPU profile of the Worker (workerd,
  * through wrangler dev's DevTools inspector) while 16 clients request one path as a signed-in
- * trader; writes a .cpuprofile (open it in Chrome DevTools) and prints the hottest functions.
+ * trader (a POST with PROFILE_BODY); writes a .cpuprofile (open it in Chrome DevTools) and prints the hottest functions.
  * How the findings in README decision record 043 were made. Loopback only, bounded in time.
  */
 const path = process.argv[2] ?? "/api/v1/me";
@@ -29,9 +29,19 @@ try {
     if (signup.status !== 201) throw new Error(`sign-up answered ${signup.status}`);
     cookies.push((signup.headers.get("Set-Cookie") ?? "").split(";")[0] ?? "");
   }
-  const init = (client: number): RequestInit => ({
-    headers: { Cookie: cookies[client % cookies.length] ?? "" },
-  });
+  // PROFILE_BODY (JSON) makes it a POST with a fresh Idempotency-Key per request.
+  const body = process.env.PROFILE_BODY;
+  let sequence = 0;
+  const init = (client: number): RequestInit => {
+    const headers: Record<string, string> = { Cookie: cookies[client % cookies.length] ?? "" };
+    if (body === undefined) return { headers };
+    headers["Content-Type"] = "application/json";
+    headers.Origin = stack.baseUrl;
+    headers["Idempotency-Key"] = `profile-${Date.now()}-${sequence++}`;
+    return { method: "POST", headers, body };
+  };
+  const probe = await fetch(`${stack.baseUrl}${path}`, init(0));
+  if (!probe.ok) throw new Error(`${path} answered ${probe.status}: ${await probe.text()}`);
   await runLoad({ url: `${stack.baseUrl}${path}`, count: 300, concurrency: 16, maxMs: 10_000, init });
   const profiler = spawn(
     process.execPath,
