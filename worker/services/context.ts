@@ -6,7 +6,7 @@ import { createSentry } from "./sentry.ts";
 /**
  * Everything a request needs, built once per request and passed down (to API handlers and
  * to Remix loaders alike). The database client is created here and nowhere else in the
- * Worker; creating it opens no connection, so building services is cheap.
+ * Worker, lazily: a request that never asks for it does not build it.
  */
 export interface Services {
   config: Config;
@@ -27,11 +27,16 @@ export function createServices(input: {
   request?: Request;
   waitUntil?: (promise: Promise<unknown>) => void;
 }): Services {
-  const client = createDatabaseClient({
-    url: input.config.TURSO_DATABASE_URL,
-    authToken: input.config.TURSO_AUTH_TOKEN,
-    timeoutMs: input.config.DATABASE_TIMEOUT_MS,
-  });
+  // Built on first use: the home page from its stored render, /healthz from its cached status
+  // and every refusal before a handler never touch the database (README decision record 043).
+  let client: Client | undefined;
+  let db: Database | undefined;
+  const databaseClient = (): Client =>
+    (client ??= createDatabaseClient({
+      url: input.config.TURSO_DATABASE_URL,
+      authToken: input.config.TURSO_AUTH_TOKEN,
+      timeoutMs: input.config.DATABASE_TIMEOUT_MS,
+    }));
   const sentry = createSentry({
     dsn: input.config.SENTRY_DSN,
     release: input.config.RELEASE,
@@ -41,5 +46,15 @@ export function createServices(input: {
     ...(input.waitUntil ? { waitUntil: input.waitUntil } : {}),
   });
   const { request: _request, waitUntil: _waitUntil, ...rest } = input;
-  return { ...rest, client, db: createDatabase(client), sentry };
+  return {
+    ...rest,
+    sentry,
+    get client() {
+      return databaseClient();
+    },
+    get db() {
+      db ??= createDatabase(databaseClient());
+      return db;
+    },
+  };
 }

@@ -19,11 +19,16 @@ export interface SeriesDelta {
 const MAX_SERIES = 5_000;
 const MAX_LABEL_LENGTH = 120;
 
+/** The series' identity; label values count as they are stored (cut to MAX_LABEL_LENGTH). */
 export function seriesKey(name: string, labels: Labels): string {
-  const sorted = Object.keys(labels)
-    .sort()
-    .map((key) => `${key}=${labels[key]}`);
-  return `${name}{${sorted.join(",")}}`;
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  let key = `${name}{`;
+  for (let index = 0; index < keys.length; index++) {
+    const label = keys[index] as string;
+    key += `${index === 0 ? "" : ","}${label}=${String(labels[label]).slice(0, MAX_LABEL_LENGTH)}`;
+  }
+  return `${key}}`;
 }
 
 function cleanLabels(labels: Labels): Labels {
@@ -63,13 +68,14 @@ export class MetricsRecorder {
   }
 
   private series(name: MetricName, labels: Labels): SeriesDelta | undefined {
-    const clean = cleanLabels(labels);
-    const key = seriesKey(name, clean);
+    // Called on every request: the key is built straight from the labels, a cleaned copy only
+    // for a series not seen since the last flush.
+    const key = seriesKey(name, labels);
     let delta = this.pending.get(key);
     if (!delta) {
       // Unbounded label values would be a memory leak and a cardinality bomb.
       if (this.pending.size >= MAX_SERIES) return undefined;
-      delta = { name, labels: clean, value: 0 };
+      delta = { name, labels: cleanLabels(labels), value: 0 };
       this.pending.set(key, delta);
     }
     return delta;
