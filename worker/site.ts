@@ -14,10 +14,10 @@ export function createSite() {
           requestId: c.get("requestId"),
           auth: c.get("auth"),
           clientIp: clientIp(c),
-          cspNonce: c.get("cspNonce"),
+          cspNonce: c.get("cspNonce")(),
         });
       if (!isCacheablePublicRequest(c.req.raw, c.get("sessionToken") !== null)) return render();
-      const { response, hit } = await servePublicPage(c.req.raw, c.get("cspNonce"), render);
+      const { response, hit } = await servePublicPage(c.req.raw, c.get("cspNonce")(), render);
       c.get("logFields").pageCache = hit ? "hit" : "miss";
       return response;
     },

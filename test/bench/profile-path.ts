@@ -27,7 +27,22 @@ try {
       }),
     });
     if (signup.status !== 201) throw new Error(`sign-up answered ${signup.status}`);
-    cookies.push((signup.headers.get("Set-Cookie") ?? "").split(";")[0] ?? "");
+    const cookie = (signup.headers.get("Set-Cookie") ?? "").split(";")[0] ?? "";
+    cookies.push(cookie);
+    // PROFILE_FUND=<GBP>: paper money first (orders need it).
+    if (process.env.PROFILE_FUND) {
+      const funded = await fetch(`${stack.baseUrl}/api/v1/wallets/paper-deposit`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Origin: stack.baseUrl,
+          Cookie: cookie,
+          "Idempotency-Key": `profile-fund-${index}`,
+        },
+        body: JSON.stringify({ asset: "GBP", amount: process.env.PROFILE_FUND }),
+      });
+      if (funded.status !== 201) throw new Error(`paper deposit answered ${funded.status}`);
+    }
   }
   // PROFILE_BODY (JSON) makes it a POST with a fresh Idempotency-Key per request.
   const body = process.env.PROFILE_BODY;

@@ -42,6 +42,9 @@ describe("security headers", () => {
     const response = await SELF.fetch("http://localhost/healthz");
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(response.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
+    // An API answer runs nothing: the strictest policy, and no nonce.
+    expect(response.headers.get("Content-Security-Policy")).toMatch(/^default-src 'none';/);
+    expect(response.headers.get("Content-Security-Policy")).not.toContain("nonce-");
     expect(response.headers.get("Strict-Transport-Security")).toBeNull();
     const https = await SELF.fetch("https://coinhubx.example/healthz");
     expect(https.headers.get("Strict-Transport-Security")).toContain("max-age=");

@@ -1,7 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import { readSessionToken } from "../../services/auth/sessions.ts";
 
-export type SecurityHeadersVariables = { cspNonce: string };
+export type SecurityHeadersVariables = {
+  /** This response's CSP nonce, made on first use (pages ask for it; API answers never do). */
+  cspNonce: () => string;
+};
 
 interface SecurityHeadersOptions {
   /** HSTS only where the site is served over HTTPS (never on localhost): a flag or a rule per URL. */
@@ -23,8 +26,11 @@ export function securityHeaders(
   options: SecurityHeadersOptions = {},
 ): MiddlewareHandler<{ Variables: SecurityHeadersVariables }> {
   return async function securityHeadersMiddleware(c, next) {
-    const nonce = newNonce();
-    c.set("cspNonce", nonce);
+    let nonce: string | undefined;
+    c.set("cspNonce", () => {
+      nonce ??= newNonce();
+      return nonce;
+    });
     await next();
     const headers = new Headers(c.res.headers);
     headers.set("X-Content-Type-Options", "nosniff");
@@ -33,20 +39,26 @@ export function securityHeaders(
     headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
     headers.set("Cross-Origin-Opener-Policy", "same-origin");
     if (!headers.has("Content-Security-Policy")) {
+      // A page gets the policy its scripts run under, with its nonce. Anything else (JSON, text,
+      // CSV, redirects) renders nothing and runs nothing: the strictest policy, and no nonce to
+      // make (README decision record 043).
+      const page = nonce !== undefined || (headers.get("Content-Type") ?? "").startsWith("text/html");
       headers.set(
         "Content-Security-Policy",
-        [
-          "default-src 'self'",
-          `script-src 'self' 'nonce-${nonce}'`,
-          "style-src 'self' 'unsafe-inline'",
-          "img-src 'self' data:",
-          "connect-src 'self'",
-          "font-src 'self'",
-          "object-src 'none'",
-          "base-uri 'self'",
-          "form-action 'self'",
-          "frame-ancestors 'none'",
-        ].join("; "),
+        page
+          ? [
+              "default-src 'self'",
+              `script-src 'self' 'nonce-${c.get("cspNonce")()}'`,
+              "style-src 'self' 'unsafe-inline'",
+              "img-src 'self' data:",
+              "connect-src 'self'",
+              "font-src 'self'",
+              "object-src 'none'",
+              "base-uri 'self'",
+              "form-action 'self'",
+              "frame-ancestors 'none'",
+            ].join("; ")
+          : "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       );
     }
     // A signed-in answer (or one that signs in) is private: no cache, shared or not, keeps it.
