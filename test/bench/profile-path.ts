@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { startStack } from "../support/stack.ts";
 import { runLoad } from "./load.ts";
 
@@ -11,7 +12,8 @@ import { runLoad } from "./load.ts";
 const path = process.argv[2] ?? "/api/v1/me";
 const seconds = Number(process.argv[3] ?? 8);
 const inspectorPort = Number(process.env.BENCH_INSPECTOR_PORT ?? 9229);
-const output = process.env.PROFILE_OUT ?? `worker-${path.replaceAll(/[^a-z0-9]+/gi, "-")}.cpuprofile`;
+mkdirSync(".bench", { recursive: true });
+const output = process.env.PROFILE_OUT ?? `.bench/worker${path.replaceAll(/[^a-z0-9]+/gi, "-")}.cpuprofile`;
 
 const stack = await startStack({ vars: { LOG_LEVEL: "warn" }, separateDatabase: true });
 try {
