@@ -20,7 +20,10 @@ interface Goal {
   text: string;
 }
 
-/** libSQL server, empty batches, 50 clients: 445/s when the issue measured it; goal 3x. */
+/**
+ * libSQL server, 50 clients: 445 empty write batches/s when the issue measured it; goal 3x.
+ * The issue gave no figure for single statements, so the same baseline stands for both.
+ */
 const LIBSQL_BEFORE_PER_SECOND = 445;
 
 const GOALS: Record<string, Goal> = {
@@ -38,6 +41,10 @@ const GOALS: Record<string, Goal> = {
     perSecond: 1_000,
     p99Ms: 50,
     text: ">= 1,000/s, p99 <= 50 ms",
+  },
+  "libSQL server, single statement": {
+    perSecond: 3 * LIBSQL_BEFORE_PER_SECOND,
+    text: `>= 3x ${LIBSQL_BEFORE_PER_SECOND}/s`,
   },
   "libSQL server, empty write batches": {
     perSecond: 3 * LIBSQL_BEFORE_PER_SECOND,

@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { freePort } from "../support/stack.ts";
+import { startBenchWorker } from "./bench-worker.ts";
 
 /**
  * `npm run bench:auth`: cost of one password hash, one password verification and one TOTP
@@ -7,21 +6,8 @@ import { freePort } from "../support/stack.ts";
  * p50/p99 over sequential loopback requests, net of a no-op request's cost. Bounded: fixed
  * counts against one local runtime.
  */
-const port = await freePort();
-const wrangler: ChildProcess = spawn(
-  "npx",
-  ["wrangler", "dev", "-c", "test/bench/auth-wrangler.toml", "--ip", "127.0.0.1", "--port", String(port)],
-  { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, stdio: "ignore", detached: true },
-);
-const base = `http://127.0.0.1:${port}`;
-for (let attempt = 0; ; attempt++) {
-  try {
-    if ((await fetch(`${base}/noop`)).ok) break;
-  } catch {
-    if (attempt > 240) throw new Error("bench worker did not start");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const worker = await startBenchWorker({ config: "test/bench/auth-wrangler.toml", readyPath: "/noop" });
+const base = worker.baseUrl;
 
 function percentile(sorted: number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
@@ -67,5 +53,5 @@ try {
     `Workers Free plan CPU limit: 10 ms -> ${hashP99 > 10 ? "a hash does NOT fit; the platform needs the Standard plan" : "fits"}.`,
   );
 } finally {
-  if (wrangler.pid) process.kill(-wrangler.pid, "SIGTERM");
+  worker.stop();
 }

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { freePort, startStack } from "../support/stack.ts";
+import { startStack } from "../support/stack.ts";
+import { startBenchWorker } from "./bench-worker.ts";
 import { type LoadResult, reportResult, runLoad } from "./load.ts";
 
 /**
@@ -13,21 +13,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const MAX_MS = 20_000;
 
 async function startBare(): Promise<{ url: string; stop: () => void }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    "npx",
-    ["wrangler", "dev", "-c", "test/bench/bare-wrangler.toml", "--ip", "127.0.0.1", "--port", String(port)],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, stdio: "ignore", detached: true },
-  );
-  const url = `http://127.0.0.1:${port}/`;
-  for (let attempt = 0; attempt < 240; attempt++) {
-    try {
-      if ((await fetch(url)).ok) return { url, stop: () => child.pid && process.kill(-child.pid, "SIGTERM") };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error("bare worker did not start");
+  const worker = await startBenchWorker({ config: "test/bench/bare-wrangler.toml", readyPath: "/" });
+  return { url: `${worker.baseUrl}/`, stop: worker.stop };
 }
 
 const stack = await startStack({ vars: { LOG_LEVEL: "warn" }, separateDatabase: true });

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { migrateDatabase } from "../../db/migrate.ts";
 import { reconcileLedger } from "../../worker/services/ledger/reconcile.ts";
 import { freePort, startDatabaseProcess } from "../support/stack.ts";
 import { TEST_SECRETS } from "../support/test-env.ts";
+import { startBenchWorker } from "./bench-worker.ts";
 import { percentile, reportResult } from "./load.ts";
 
 /**
@@ -33,7 +33,7 @@ const database = await startDatabaseProcess({
   authToken,
 });
 const client = createDatabaseClient({ url: database.url, authToken, timeoutMs: 30_000 });
-let wrangler: ChildProcess | undefined;
+let stopWorker: (() => void) | undefined;
 try {
   await migrateDatabase(client);
   const runId = Date.now().toString(36);
@@ -47,32 +47,20 @@ try {
     "write",
   );
 
-  const port = await freePort();
-  const vars: Record<string, string> = {
-    ...TEST_SECRETS,
-    LOG_LEVEL: "warn",
-    TURSO_DATABASE_URL: database.url,
-    TURSO_AUTH_TOKEN: authToken,
-  };
-  const args = ["wrangler", "dev", "-c", "test/bench/ledger-do-wrangler.toml", "--ip", "127.0.0.1"];
-  args.push("--port", String(port), "--persist-to", join(directory, "wrangler-state"));
-  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
-  // Profiling the objects: attach DevTools (or a CDP client) to this port while the run goes.
-  if (process.env.BENCH_INSPECTOR_PORT) args.push("--inspector-port", process.env.BENCH_INSPECTOR_PORT);
-  wrangler = spawn("npx", args, {
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-    stdio: ["ignore", "ignore", "inherit"],
-    detached: true,
+  const worker = await startBenchWorker({
+    config: "test/bench/ledger-do-wrangler.toml",
+    readyPath: "/ping",
+    vars: {
+      ...TEST_SECRETS,
+      LOG_LEVEL: "warn",
+      TURSO_DATABASE_URL: database.url,
+      TURSO_AUTH_TOKEN: authToken,
+    },
+    persistTo: join(directory, "wrangler-state"),
+    inspectorPort: process.env.BENCH_INSPECTOR_PORT,
   });
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${base}/ping`)).ok) break;
-    } catch {
-      if (attempt > 360) throw new Error("bench worker did not start");
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  stopWorker = worker.stop;
+  const base = worker.baseUrl;
 
   interface RunAnswer {
     seconds: number;
@@ -168,7 +156,7 @@ try {
     });
   if (!nothingLost) process.exitCode = 1;
 } finally {
-  if (wrangler?.pid) process.kill(-wrangler.pid, "SIGTERM");
+  stopWorker?.();
   client.close();
   await database.close();
   rmSync(directory, { recursive: true, force: true });
