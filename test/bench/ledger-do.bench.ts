@@ -21,7 +21,7 @@ import { percentile, reportResult } from "./load.ts";
  * Then nothing lost: each user's paper GBP equals the accepted movements, and the ledger's
  * reconciliation is ok. Bounded: fixed counts, loopback only.
  */
-const USERS = 50;
+const USERS = Number(process.env.BENCH_DO_USERS ?? 50);
 const PER_USER = Number(process.env.BENCH_DO_PER_USER ?? 60);
 const AMOUNT_MINOR = 125n;
 
