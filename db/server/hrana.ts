@@ -514,6 +514,8 @@ function stmtErrorFrom(e: unknown): StmtError {
 interface Prepared {
   stmt: Statement;
   reader: boolean;
+  /** How many parameters SQLite numbers in it: shorter argument lists are padded with NULL. */
+  params: number;
 }
 
 const STMT_CACHE_SIZE = 128;
@@ -523,16 +525,25 @@ const STMT_CACHE_SIZE = 128;
  * pragmas) was the largest single cost of a request here (README decision record 043).
  */
 const MAX_IDLE_CONNECTIONS = 32;
-/** SQL that changes a connection's own state; a connection that ran it is not handed to another stream. */
-const CONNECTION_STATE_SQL =
-  /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(pragma|attach|detach|create\s+temp|create\s+temporary)\b/i;
+/**
+ * SQL that may change a connection's own state (pragmas, attached databases, temporary tables,
+ * views and triggers however they are named: `TEMP TABLE`, `temp.x`, `"temp".x`). Matched
+ * anywhere in the text, comments and quotes included: a false alarm only costs one connection
+ * its reuse, a miss would hand one stream's state to the next.
+ */
+const CONNECTION_STATE_SQL = /\b(pragma|attach|detach|temp|temporary)\b/i;
 const MAX_STORED_SQLS = 150;
 const EXPIRED_MEMORY = 10_000;
 
 class Connection {
   readonly db: Db;
-  /** Ran SQL that changes this connection's state (pragmas, attached or temporary objects). */
+  /**
+   * Ran SQL that may change this connection's state (pragmas, attached or temporary objects), or
+   * a statement that failed: never handed to another stream.
+   */
   tainted = false;
+  /** last_insert_rowid() when the current stream got this connection: a previous stream's row. */
+  private rowidAtHandOut: bigint | null = null;
   private readonly cache = new Map<string, Prepared>();
   private readonly stats: Statement;
   private totalChanges: bigint;
@@ -557,11 +568,22 @@ class Connection {
     return [BigInt(row[0] as bigint), BigInt(row[1] as bigint), BigInt(row[2] as bigint)];
   }
 
+  /** A reused connection starts its new stream as a fresh one would: no last insert of its own. */
+  handOut(): void {
+    const [, rowid, total] = this.readStats();
+    this.totalChanges = total;
+    this.rowidAtHandOut = rowid;
+  }
+
   /** changes() still reports the last *write* after a SELECT, so gate it on total_changes() moving. */
   afterStatement(): { affected: number; lastInsertRowid: string } {
     const [changes, rowid, total] = this.readStats();
     const affected = total !== this.totalChanges ? Number(changes) : 0;
     this.totalChanges = total;
+    if (this.rowidAtHandOut !== null) {
+      if (rowid === this.rowidAtHandOut) return { affected, lastInsertRowid: "0" };
+      this.rowidAtHandOut = null;
+    }
     return { affected, lastInsertRowid: rowid.toString() };
   }
 
@@ -578,7 +600,7 @@ class Connection {
     const reader = stmt.reader;
     if (reader) stmt.raw(true);
     stmt.safeIntegers(true);
-    const prepared = { stmt, reader };
+    const prepared = { stmt, reader, params: describeParams(sql).length };
     if (cache) {
       this.cache.set(sql, prepared);
       if (this.cache.size > STMT_CACHE_SIZE) {
@@ -789,6 +811,7 @@ export class HranaServer {
     if (!stream.conn) {
       const idle = this.idleConnections.pop();
       if (idle) {
+        idle.handOut();
         stream.conn = idle;
         return idle;
       }
@@ -987,8 +1010,13 @@ export class HranaServer {
     try {
       prepared = await this.retryBusy(stream, () => conn.prepare(sql));
     } catch (e) {
+      conn.tainted = true;
       throw stmtErrorFrom(e);
     }
+    // SQLite keeps a statement's bindings between runs: a parameter this run leaves out must be
+    // NULL, as on a fresh statement, not what the last run (perhaps another stream's) bound.
+    if (bind.length < prepared.params)
+      bind = [...bind, ...new Array<SqlValue>(prepared.params - bind.length).fill(null)];
     let rows: unknown[][] = [];
     let cols: WireCol[] = [];
     try {
@@ -1003,6 +1031,7 @@ export class HranaServer {
         await this.retryBusy(stream, () => prepared.stmt.run(bind));
       }
     } catch (e) {
+      conn.tainted = true;
       throw stmtErrorFrom(e);
     }
     // The connection may have been replaced after a busy give-up; stats come from the live one.
@@ -1098,6 +1127,7 @@ export class HranaServer {
         await this.retryBusy(stream, () => (prepared.reader ? prepared.stmt.all([]) : prepared.stmt.run([])));
         conn.afterStatement();
       } catch (e) {
+        conn.tainted = true;
         throw stmtErrorFrom(e);
       }
     }

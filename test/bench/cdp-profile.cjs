@@ -9,6 +9,8 @@ async function main() {
   const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
   const target = targets[0];
   if (!target) throw new Error("no inspector target");
+  if (typeof WebSocket !== "function")
+    throw new Error("needs a runtime with a global WebSocket (Node.js 22)");
   const socket = new WebSocket(target.webSocketDebuggerUrl);
   let next = 0;
   const pending = new Map();

@@ -146,11 +146,11 @@ try {
   );
   const primary = results["one in flight per user"];
   if (primary)
-    reportResult({ path: "ledger movements at the Durable Object, 50 users", ...primary, nothingLost });
+    reportResult({ path: `ledger movements at the Durable Object, ${USERS} users`, ...primary, nothingLost });
   const grouped = results["four in flight per user"];
   if (grouped)
     reportResult({
-      path: "ledger movements at the Durable Object, 50 users, 4 in flight",
+      path: `ledger movements at the Durable Object, ${USERS} users, 4 in flight`,
       ...grouped,
       nothingLost,
     });

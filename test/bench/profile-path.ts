@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { startStack } from "../support/stack.ts";
 import { runLoad } from "./load.ts";
 
@@ -15,7 +16,11 @@ const inspectorPort = Number(process.env.BENCH_INSPECTOR_PORT ?? 9229);
 mkdirSync(".bench", { recursive: true });
 const output = process.env.PROFILE_OUT ?? `.bench/worker${path.replaceAll(/[^a-z0-9]+/gi, "-")}.cpuprofile`;
 
-const stack = await startStack({ vars: { LOG_LEVEL: "warn" }, separateDatabase: true });
+const stack = await startStack({
+  vars: { LOG_LEVEL: "warn" },
+  separateDatabase: true,
+  inspectorPort: String(inspectorPort),
+});
 try {
   // Sixteen traders, one per client: limits are per session, as they are for real users.
   const cookies: string[] = [];
@@ -68,7 +73,12 @@ try {
   await runLoad({ url: `${stack.baseUrl}${path}`, count: 300, concurrency: 16, maxMs: 10_000, init });
   const profiler = spawn(
     process.execPath,
-    [new URL("./cdp-profile.cjs", import.meta.url).pathname, String(inspectorPort), String(seconds), output],
+    [
+      fileURLToPath(new URL("./cdp-profile.cjs", import.meta.url)),
+      String(inspectorPort),
+      String(seconds),
+      output,
+    ],
     { stdio: "inherit" },
   );
   const load = await runLoad({

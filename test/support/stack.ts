@@ -73,6 +73,8 @@ export interface StackOptions {
    * sharing one Node.js thread (decision record 043).
    */
   separateDatabase?: boolean;
+  /** Opens the Worker to DevTools (or a CDP client) on this port, for profiling. */
+  inspectorPort?: string;
 }
 
 interface DatabaseHandle {
@@ -109,7 +111,12 @@ export async function startDatabaseProcess(options: {
     },
   );
   const url = `http://127.0.0.1:${options.port}`;
-  await waitFor(`${url}/health`, 30_000, child, "the libSQL server");
+  try {
+    await waitFor(`${url}/health`, 30_000, child, "the libSQL server");
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
   return {
     url,
     close: () =>
@@ -179,6 +186,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   };
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--persist-to", join(directory, "wrangler-state"), "--show-interactive-dev-session=false");
+  if (options.inspectorPort) args.push("--inspector-port", options.inspectorPort);
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
   const child = spawn("npx", args, {
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
@@ -198,6 +206,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     await waitFor(`${baseUrl}/healthz`, 90_000, child);
   } catch (error) {
     if (child.pid) process.kill(-child.pid, "SIGKILL");
+    // Nothing of a stack that did not start is left running.
+    await database.close().catch(() => undefined);
+    proxy.closeAllConnections();
+    proxy.close();
     throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
   }
   return {

@@ -587,6 +587,47 @@ describe("connection reuse across streams", () => {
     }
   });
 
+  it("never hands over temporary objects however they are named", async () => {
+    for (const sql of [
+      "CREATE TABLE temp.reuse_t1 (x)",
+      'CREATE TABLE "temp".reuse_t2 (x)',
+      "CREATE/**/TEMP TABLE reuse_t3 (x)",
+      "CREATE VIEW temp.reuse_v AS SELECT 1",
+    ]) {
+      const created = await pipeline(server.url, 2, null, [exec(sql), { type: "close" }]);
+      expect(created.body.results[0]?.type).toBe("ok");
+    }
+    for (let index = 0; index < 10; index++) {
+      const rows = await client.execute("SELECT count(*) AS n FROM sqlite_temp_master");
+      expect(rows.rows[0]?.n).toBe(0n);
+    }
+  });
+
+  it("binds a parameter left out as NULL, never what another stream bound to the same statement", async () => {
+    const sql = "SELECT ?1 AS a, ?2 AS b";
+    await client.execute({ sql, args: [1n, 2n] });
+    for (let index = 0; index < 5; index++) {
+      const result = await pipeline(server.url, 2, null, [
+        { type: "execute", stmt: { sql, args: [{ type: "integer", value: "3" }], want_rows: true } },
+        { type: "close" },
+      ]);
+      const response = result.body.results[0]?.response as
+        | { result: { rows: { type: string }[][] } }
+        | undefined;
+      expect(response?.result.rows[0]?.map((value) => value.type)).toEqual(["integer", "null"]);
+    }
+  });
+
+  it("reports no last insert of a previous stream on a reused connection", async () => {
+    await client.execute("CREATE TABLE IF NOT EXISTS reuse_rowid (id INTEGER PRIMARY KEY, note TEXT)");
+    const inserted = await client.execute("INSERT INTO reuse_rowid (note) VALUES ('x')");
+    expect(inserted.lastInsertRowid).toBeGreaterThan(0n);
+    for (let index = 0; index < 5; index++) {
+      const selected = await client.execute("SELECT 1");
+      expect(selected.lastInsertRowid ?? 0n).toBe(0n);
+    }
+  });
+
   it("never hands over a connection with a transaction its stream left open", async () => {
     await client.execute("CREATE TABLE IF NOT EXISTS reuse_probe (id INTEGER PRIMARY KEY, note TEXT)");
     // BEGIN and an insert, then the stream is closed without COMMIT.

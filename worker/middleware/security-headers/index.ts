@@ -33,8 +33,8 @@ export function securityHeaders(
     });
     await next();
     // Set on the response itself: copying it (and Hono copying it again on `c.res =`) cost two
-    // Response and Headers copies per request. Only an immutable response (one fetched, such
-    // as a static asset) is copied, once.
+    // Response and Headers copies per request. Only a response with immutable headers (one
+    // fetched, such as a static asset) is still copied and handed to Hono.
     let response = c.res;
     let headers = response.headers;
     try {
@@ -52,7 +52,8 @@ export function securityHeaders(
       // A page gets the policy its scripts run under, with its nonce. Anything else (JSON, text,
       // CSV, redirects) renders nothing and runs nothing: the strictest policy, and no nonce to
       // make (README decision record 043).
-      const page = nonce !== undefined || (headers.get("Content-Type") ?? "").startsWith("text/html");
+      const page =
+        nonce !== undefined || (headers.get("Content-Type") ?? "").toLowerCase().startsWith("text/html");
       headers.set(
         "Content-Security-Policy",
         page

@@ -1,7 +1,7 @@
 /**
  * Pages that every signed-out visitor sees alike (the home page and Markets: market rows that
  * change once a second, the signed-out shell) are rendered once per isolate per second and
- * served from memory in between; concurrent misses share one render. What differs per response
+ * served from memory in between. What differs per response
  * is the CSP nonce: the stored HTML's nonce is replaced by the request's own fresh one, so
  * every response still carries a nonce no one has seen before (the Content-Security-Policy
  * header is written afterwards from the same value). Anything personal is never stored: a
@@ -19,7 +19,12 @@ interface StoredPage {
   body: string;
 }
 
-const pages = new Map<string, { atMs: number; page: Promise<StoredPage | null> }>();
+/**
+ * Only finished renders are served. A request never waits on another request's render in
+ * progress: in Workers that would tie it to the other request's I/O context (and its fate, if
+ * that client goes away); it renders for itself instead.
+ */
+const pages = new Map<string, StoredPage>();
 
 export function isCacheablePublicRequest(request: Request, hasSession: boolean): boolean {
   if (request.method !== "GET" || hasSession) return false;
@@ -29,7 +34,11 @@ export function isCacheablePublicRequest(request: Request, hasSession: boolean):
 
 async function store(response: Response, nonce: string, atMs: number): Promise<StoredPage | null> {
   const type = response.headers.get("Content-Type") ?? "";
-  if (response.status !== 200 || !type.startsWith("text/html") || response.headers.has("Set-Cookie"))
+  if (
+    response.status !== 200 ||
+    !type.toLowerCase().startsWith("text/html") ||
+    response.headers.has("Set-Cookie")
+  )
     return null;
   return {
     atMs,
@@ -52,26 +61,14 @@ export async function servePublicPage(
 ): Promise<{ response: Response; hit: boolean }> {
   const key = new URL(request.url).pathname;
   const cached = pages.get(key);
-  if (cached && nowMs - cached.atMs < PUBLIC_PAGE_TTL_MS) {
-    const page = await cached.page;
-    if (page) return { response: fromStored(page, nonce), hit: true };
-  }
-  // Stored before the render finishes, so requests arriving meanwhile wait for this one render.
-  let rendered: Response | undefined;
-  const page = render().then((response) => {
-    rendered = response;
-    return store(response, nonce, nowMs);
-  });
-  pages.set(key, { atMs: nowMs, page });
-  let stored: StoredPage | null;
-  try {
-    stored = await page;
-  } catch (error) {
-    pages.delete(key);
-    throw error;
-  }
-  if (stored) return { response: fromStored(stored, nonce), hit: false };
-  return { response: rendered as Response, hit: false };
+  if (cached && nowMs - cached.atMs < PUBLIC_PAGE_TTL_MS)
+    return { response: fromStored(cached, nonce), hit: true };
+  const rendered = await render();
+  const stored = await store(rendered, nonce, nowMs);
+  if (!stored) return { response: rendered, hit: false };
+  const newest = pages.get(key);
+  if (!newest || newest.atMs <= stored.atMs) pages.set(key, stored);
+  return { response: fromStored(stored, nonce), hit: false };
 }
 
 function fromStored(page: StoredPage, nonce: string): Response {
