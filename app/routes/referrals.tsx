@@ -1,8 +1,8 @@
 import type { LinksFunction, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useLoaderData } from "@remix-run/react";
 import { CopyLink } from "../components/referrals/copy-link.tsx";
+import { ReferralFacts } from "../components/referrals/referral-facts.tsx";
 import { ReferralTerms } from "../components/referrals/referral-terms.tsx";
-import { RewardTotals } from "../components/referrals/reward-totals.tsx";
 import { RewardsTable } from "../components/referrals/rewards-table.tsx";
 import accountStyles from "../styles/account.css?url";
 import type { loader } from "./referrals.server.ts";
@@ -31,20 +31,12 @@ export default function Referrals() {
             Your code <code data-testid="referral-code">{referrals.code}</code>
           </p>
           <CopyLink link={referrals.link} />
-          <dl className="referral-facts referral-facts-row">
-            <div>
-              <dt className="figure-label">People referred</dt>
-              <dd className="figure-value numeric" data-testid="referees-count">
-                {referrals.referees}
-              </dd>
-            </div>
-            <div>
-              <dt className="figure-label">Earned, per asset and book</dt>
-              <dd>
-                <RewardTotals totals={referrals.totals} />
-              </dd>
-            </div>
-          </dl>
+          <ReferralFacts
+            referees={referrals.referees}
+            totals={referrals.totals}
+            earnedLabel="Earned, per asset and book"
+            className="referral-facts referral-facts-row"
+          />
         </article>
         <ReferralTerms terms={terms} />
       </div>

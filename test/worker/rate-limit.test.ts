@@ -1,13 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../worker/app.ts";
-import {
-  ApiClient,
-  type ApiResponse,
-  errorCode,
-  STRONG_PASSWORD,
-  uniqueEmail,
-} from "../support/api-client.ts";
+import { type ApiResponse, errorCode, STRONG_PASSWORD, uniqueEmail } from "../support/api-client.ts";
+import { newClient } from "./security/support.ts";
 
 const ORIGIN = "http://example.com";
 let ipCounter = 0;
@@ -20,22 +15,11 @@ function freshIp(): string {
   );
 }
 
-function clientFrom(ip: string) {
-  return new ApiClient(
-    (input, init) =>
-      SELF.fetch(input, {
-        ...init,
-        headers: { ...(init?.headers as Record<string, string>), "CF-Connecting-IP": ip },
-      }),
-    ORIGIN,
-  );
-}
-
 describe("failed-login limits", () => {
   it("40 failed logins on one account are refused with 429, Retry-After and RateLimit headers", async () => {
     const email = uniqueEmail("bruteforce");
-    await clientFrom(freshIp()).post("/api/v1/auth/signup", { email, password: STRONG_PASSWORD });
-    const attacker = clientFrom(freshIp());
+    await newClient(freshIp()).post("/api/v1/auth/signup", { email, password: STRONG_PASSWORD });
+    const attacker = newClient(freshIp());
     const statuses: number[] = [];
     let limited: ApiResponse | undefined;
     for (let attempt = 0; attempt < 40; attempt++) {
@@ -59,12 +43,12 @@ describe("failed-login limits", () => {
 
   it("the attacker cannot lock the customer out: the customer signs in from their own address", async () => {
     const email = uniqueEmail("victim");
-    await clientFrom(freshIp()).post("/api/v1/auth/signup", { email, password: STRONG_PASSWORD });
-    const attacker = clientFrom(freshIp());
+    await newClient(freshIp()).post("/api/v1/auth/signup", { email, password: STRONG_PASSWORD });
+    const attacker = newClient(freshIp());
     for (let attempt = 0; attempt < 40; attempt++) {
       await attacker.post("/api/v1/auth/login", { email, password: `wrong-guess-${attempt}-yy` });
     }
-    const customer = clientFrom(freshIp());
+    const customer = newClient(freshIp());
     const login = await customer.post("/api/v1/auth/login", { email, password: STRONG_PASSWORD });
     expect(login.status).toBe(200);
   });

@@ -1,6 +1,6 @@
 import { Link } from "@remix-run/react";
 import { CopyLink } from "../referrals/copy-link.tsx";
-import { RewardTotals } from "../referrals/reward-totals.tsx";
+import { ReferralFacts } from "../referrals/referral-facts.tsx";
 import type { ReferralSummaryData } from "./types.ts";
 
 /** Referrals at a glance: the code and link to share, how many signed up, what they earned. */
@@ -24,20 +24,7 @@ export function ReferralSummary({ referrals }: { referrals: ReferralSummaryData 
           </p>
           <CopyLink link={referrals.link} />
         </div>
-        <dl className="referral-facts">
-          <div>
-            <dt className="figure-label">People referred</dt>
-            <dd className="figure-value numeric" data-testid="referees-count">
-              {referrals.referees}
-            </dd>
-          </div>
-          <div>
-            <dt className="figure-label">Earned</dt>
-            <dd>
-              <RewardTotals totals={referrals.totals} />
-            </dd>
-          </div>
-        </dl>
+        <ReferralFacts referees={referrals.referees} totals={referrals.totals} earnedLabel="Earned" />
       </div>
     </article>
   );

@@ -60,7 +60,7 @@ describe("sign-ups per address", () => {
 
   it("IPv6: one /64 is one household", async () => {
     const bindings = { ...env, SIGNUPS_PER_ADDRESS_PER_DAY: "2" };
-    const prefix = `2001:db8:${(Date.now() % 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const prefix = `2001:db8:${(Date.now() % 0xffff).toString(16)}:${((crypto.getRandomValues(new Uint16Array(1))[0] ?? 0) & 0xffff).toString(16)}`;
     expect((await signUpVia(bindings, `${prefix}::1`)).status).toBe(201);
     expect((await signUpVia(bindings, `${prefix}:0:0:0:2`)).status).toBe(201);
     expect((await signUpVia(bindings, `${prefix}:dead:beef:1:3`)).status).toBe(429);
