@@ -6,6 +6,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { HranaHttpError, HranaServer, type HranaVersion } from "./hrana.ts";
 
+/**
+ * How long a server that workerd calls keeps an idle keep-alive connection open: longer than
+ * workerd keeps one for reuse, so workerd is always the side that closes an idle connection.
+ * At Node's default (5 s, what workerd waits too), a request sent as the server closed the
+ * connection failed inside workerd, and wrangler dev exited (decision record 044).
+ */
+export const WORKERD_FACING_KEEP_ALIVE_MS = 65_000;
+
 interface LibsqlServerOptions {
   host?: string;
   port?: number;
@@ -209,7 +217,7 @@ export async function startLibsqlServer(options: LibsqlServerOptions): Promise<L
       respondError(err);
     }
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = WORKERD_FACING_KEEP_ALIVE_MS;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

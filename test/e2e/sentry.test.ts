@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WORKERD_FACING_KEEP_ALIVE_MS } from "../../db/server/server.ts";
 import { type RunningStack, startStack } from "../support/stack.ts";
 
 /** A local stand-in for Sentry's ingest: records every envelope it receives. */
@@ -17,6 +18,7 @@ beforeAll(async () => {
       response.end("{}");
     });
   });
+  collector.keepAliveTimeout = WORKERD_FACING_KEEP_ALIVE_MS;
   await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
   const address = collector.address();
   const port = typeof address === "object" && address ? address.port : 0;

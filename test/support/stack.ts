@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDatabaseClient } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
-import { startLibsqlServer } from "../../db/server/server.ts";
+import { startLibsqlServer, WORKERD_FACING_KEEP_ALIVE_MS } from "../../db/server/server.ts";
 import { TEST_SECRETS } from "./test-env.ts";
 
 export interface RunningStack {
@@ -166,6 +166,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     });
     incoming.pipe(upstream);
   });
+  // Longer than workerd keeps an idle connection to reuse, as for the libSQL server itself
+  // (db/server/server.ts, decision record 044).
+  proxy.keepAliveTimeout = WORKERD_FACING_KEEP_ALIVE_MS;
   const proxyPort = await freePort();
   await new Promise<void>((resolve) => proxy.listen(proxyPort, "127.0.0.1", resolve));
 
@@ -194,17 +197,27 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     detached: true,
   });
   let output = "";
+  let stopping = false;
   const logFile = join(directory, "wrangler.log");
   const capture = (chunk: Buffer) => {
     output += chunk.toString();
-    appendFileSync(logFile, chunk);
+    // wrangler dev can still print while the stack is being removed.
+    if (!stopping) appendFileSync(logFile, chunk);
   };
   child.stdout?.on("data", capture);
   child.stderr?.on("data", capture);
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    // Said where a test run's output shows it: every request after this point is refused.
+    process.stderr.write(
+      `\n[stack] wrangler dev exited unexpectedly (code ${code}, signal ${signal}); its last output:\n${output.slice(-3000)}\n`,
+    );
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${baseUrl}/healthz`, 90_000, child);
   } catch (error) {
+    stopping = true;
     if (child.pid) process.kill(-child.pid, "SIGKILL");
     // Nothing of a stack that did not start is left running.
     await database.close().catch(() => undefined);
@@ -228,6 +241,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       delayMs = value;
     },
     stop: async () => {
+      stopping = true;
       if (child.pid && child.exitCode === null) {
         process.kill(-child.pid, "SIGTERM");
         await new Promise((resolve) => {

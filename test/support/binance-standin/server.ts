@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WORKERD_FACING_KEEP_ALIVE_MS } from "../../../db/server/server.ts";
 import {
   type Account,
   BinanceApiError,
@@ -276,6 +277,8 @@ export async function startBinanceStandin(options: StandinOptions = {}): Promise
     }
   }
 
+  // The Worker calls this server from workerd: keep idle connections longer than workerd does.
+  server.keepAliveTimeout = WORKERD_FACING_KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());

@@ -174,7 +174,7 @@ describe("fees, discounts and referral rewards over simulated months", () => {
 
     const alice = await addTrader("ref-alice", null, 0);
     const bob = await addTrader("ref-bob", null, 1);
-    const carol = await addTrader("ref-carol", alice, 2);
+    await addTrader("ref-carol", alice, 2);
     const dave = await addTrader("ref-dave", alice, 3);
     const whale = await addTrader("ref-whale", bob, 4);
     await addTrader("ref-erin", bob, 5);
