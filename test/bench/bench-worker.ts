@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { freePort } from "../support/stack.ts";
+import { freePort, waitFor } from "../support/stack.ts";
 
 /**
  * A bench-only Worker (its own wrangler config under test/bench/) under `wrangler dev` on a free
@@ -28,14 +28,11 @@ export async function startBenchWorker(options: {
     if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
   };
   const baseUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 360; attempt++) {
-    if (child.exitCode !== null) break;
-    try {
-      if ((await fetch(`${baseUrl}${options.readyPath}`)).ok) return { baseUrl, stop };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+  try {
+    await waitFor(`${baseUrl}${options.readyPath}`, 90_000, child, options.config);
+  } catch (error) {
+    stop();
+    throw error;
   }
-  stop();
-  throw new Error(`${options.config} did not start`);
+  return { baseUrl, stop };
 }

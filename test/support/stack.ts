@@ -38,7 +38,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(
+/** Resolves once `url` answers 2xx; fails when `child` exits first or `timeoutMs` passes. */
+export async function waitFor(
   url: string,
   timeoutMs: number,
   child: ChildProcess,

@@ -13,7 +13,6 @@ export const PUBLIC_PAGE_TTL_MS = 1_000;
 
 interface StoredPage {
   atMs: number;
-  nonce: string;
   status: number;
   headers: [string, string][];
   /**
@@ -48,7 +47,6 @@ async function store(response: Response, nonce: string, atMs: number): Promise<S
     return null;
   return {
     atMs,
-    nonce,
     status: response.status,
     headers: [...response.headers],
     parts: (await response.text()).split(nonce).map((part) => utf8.encode(part)),
