@@ -5,8 +5,9 @@ import sol from "cryptocurrency-icons/svg/color/sol.svg";
 import usdt from "cryptocurrency-icons/svg/color/usdt.svg";
 
 /**
- * The one coin icon. SVGs from `cryptocurrency-icons` (CC0), imported so Vite bundles them
- * (small ones inline as data: URLs, which the CSP's img-src allows). Only the assets we list
+ * The one coin icon. SVGs from `cryptocurrency-icons` (CC0), imported so Vite emits each as a
+ * fingerprinted file under /assets (vite.config.ts: never inlined, so a table's repeated icons
+ * are one cached download rather than a copy in every row's HTML). Only the assets we list
  * are imported; anything else gets a neutral disc with its first letter, never a broken image.
  */
 const ICONS: Readonly<Record<string, string>> = { BTC: btc, ETH: eth, GBP: gbp, SOL: sol, USDT: usdt };

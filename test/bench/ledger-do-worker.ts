@@ -26,6 +26,13 @@ export default {
     if (path !== "/run" || request.method !== "POST") return new Response("not found", { status: 404 });
     const run = (await request.json()) as RunRequest;
     const latencies: number[] = [];
+    // Where each accepted call's time went, from the engine's own timing (LedgerTiming).
+    const timings: { writeMs: number[]; readMs: number[]; queueMs: number[]; groupSize: number[] } = {
+      writeMs: [],
+      readMs: [],
+      queueMs: [],
+      groupSize: [],
+    };
     const accepted: Record<string, number> = {};
     const refusals: Record<string, number> = {};
     const started = Date.now();
@@ -45,12 +52,19 @@ export default {
               amountMinor: BigInt(run.amountMinor),
             });
             latencies.push(Date.now() - begin);
-            if (outcome.ok) accepted[userId] = (accepted[userId] ?? 0) + 1;
-            else refusals[outcome.error.code] = (refusals[outcome.error.code] ?? 0) + 1;
+            if (outcome.ok) {
+              accepted[userId] = (accepted[userId] ?? 0) + 1;
+              if (outcome.timing) {
+                timings.writeMs.push(outcome.timing.writeMs);
+                timings.readMs.push(outcome.timing.readMs);
+                timings.queueMs.push(outcome.timing.queueMs);
+                timings.groupSize.push(outcome.timing.groupSize);
+              }
+            } else refusals[outcome.error.code] = (refusals[outcome.error.code] ?? 0) + 1;
           }
         });
       }),
     );
-    return Response.json({ seconds: (Date.now() - started) / 1000, latencies, accepted, refusals });
+    return Response.json({ seconds: (Date.now() - started) / 1000, latencies, accepted, refusals, timings });
   },
 };

@@ -67,6 +67,7 @@ try {
     latencies: number[];
     accepted: Record<string, number>;
     refusals: Record<string, number>;
+    timings: { writeMs: number[]; readMs: number[]; queueMs: number[]; groupSize: number[] };
   }
   const acceptedTotal = new Map<string, number>();
   const drive = async (label: string, perUser: number, inflight: number): Promise<RunAnswer> => {
@@ -90,6 +91,9 @@ try {
   // Warm-up: each object's first call loads its user's balances; the runs measure warm objects.
   await drive("warm", 2, 1);
   const rows: Record<string, Record<string, string | number>> = {};
+  const breakdown: Record<string, Record<string, string>> = {};
+  const mean = (values: number[]) =>
+    values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
   const results: Record<string, { perSecond: number; p50Ms: number; p99Ms: number }> = {};
   for (const [label, inflight] of [
     ["one in flight per user", 1],
@@ -110,6 +114,19 @@ try {
       "p99 ms": percentile(sorted, 99).toFixed(1),
       goal: ">= 1,000/s, p99 <= 50 ms",
       verdict: perSecond >= 1000 && percentile(sorted, 99) <= 50 ? "met" : "NOT met",
+    };
+    // Where a call's time went inside the object (the rest is RPC and workerd's event loop).
+    const { writeMs, readMs, queueMs, groupSize } = answer.timings;
+    breakdown[`${USERS} users, ${label}`] = {
+      "call ms (mean)": mean(answer.latencies).toFixed(1),
+      "queued ms": mean(queueMs).toFixed(1),
+      "read ms": mean(readMs).toFixed(1),
+      "write ms": mean(writeMs).toFixed(1),
+      "write p99 ms": percentile(
+        [...writeMs].sort((a, b) => a - b),
+        99,
+      ).toFixed(1),
+      "movements per write": mean(groupSize).toFixed(2),
     };
   }
 
@@ -141,6 +158,8 @@ try {
 
   console.log("\nledger movements at the UserLedger Durable Object (RPC inside workerd, no HTTP)");
   console.table(rows);
+  console.log("where a call's time goes inside the object (the rest: RPC and workerd's event loop)");
+  console.table(breakdown);
   console.log(
     `balances equal accepted movements for ${USERS - mismatches}/${USERS} users; reconcile: ${failedChecks.length === 0 ? "ok" : `FAILED (${failedChecks.map((check) => `${check.name}: ${check.detail}`).join("; ")})`}`,
   );

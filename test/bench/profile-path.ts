@@ -7,7 +7,7 @@ import { runLoad } from "./load.ts";
 /**
  * `npx tsx test/bench/profile-path.ts <path> [seconds]`: a CPU profile of the Worker (workerd,
  * through wrangler dev's DevTools inspector) while 16 clients request one path as a signed-in
- * trader (a POST with PROFILE_BODY); writes a .cpuprofile (open it in Chrome DevTools) and prints the hottest functions.
+ * trader (a POST with PROFILE_BODY; PROFILE_ANONYMOUS=1 sends no session cookie); writes a .cpuprofile (open it in Chrome DevTools) and prints the hottest functions.
  * How the findings in README decision record 043 were made. Loopback only, bounded in time.
  */
 const path = process.argv[2] ?? "/api/v1/me";
@@ -59,9 +59,10 @@ try {
     // as in bench:http, so public routes measure the chain and not the per-address limit.
     const visitor = sequence++;
     const headers: Record<string, string> = {
-      Cookie: cookies[client % cookies.length] ?? "",
       "CF-Connecting-IP": `198.18.${Math.floor(visitor / 250) % 250}.${visitor % 250}`,
     };
+    // PROFILE_ANONYMOUS=1: a visitor without a session (public pages, as bench:http requests them).
+    if (process.env.PROFILE_ANONYMOUS !== "1") headers.Cookie = cookies[client % cookies.length] ?? "";
     if (body === undefined) return { headers };
     headers["Content-Type"] = "application/json";
     headers.Origin = stack.baseUrl;

@@ -15,6 +15,27 @@ describe("the Markets page in Chromium", () => {
     expect(await rows.count()).toBe(7);
     expect(await page.locator("svg.sparkline").count()).toBe(7);
     expect(await page.locator("img.coin-icon").count()).toBeGreaterThanOrEqual(14);
+    // Icons are files under /assets (not inlined): every one of them loads.
+    await expect
+      .poll(() =>
+        page
+          .locator("img.coin-icon")
+          .evaluateAll(
+            (images) =>
+              (images as HTMLImageElement[]).filter((image) => !image.complete || image.naturalWidth === 0)
+                .length,
+          ),
+      )
+      .toBe(0);
+    expect(
+      await page
+        .locator("img.coin-icon")
+        .evaluateAll((images) =>
+          (images as HTMLImageElement[]).every((image) =>
+            /^\/assets\/[a-z]+-[\w-]+\.svg$/.test(new URL(image.src).pathname),
+          ),
+        ),
+    ).toBe(true);
     const last = await rows.first().locator(".money").first().textContent();
     expect(last).toMatch(/^[\d,]+\.\d{2} GBP$/);
     await screenshot(page, "markets");

@@ -69,6 +69,61 @@ describe("public pages rendered once a second", () => {
     expect(renders).toBe(6);
   });
 
+  it("serves the stored page while one request renders its successor, within limits", async () => {
+    let renders = 0;
+    let finish: (() => void) | undefined;
+    const page = (body: string) =>
+      new Response(`<p nonce="render-nonce-0000">${body}</p>`, {
+        headers: { "Content-Type": "text/html; charset=utf-8" },
+      });
+    const quick = async () => {
+      renders++;
+      return page(`render ${renders}`);
+    };
+    const slow = async () => {
+      renders++;
+      const body = `render ${renders}`;
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      return page(body);
+    };
+    const request = new Request("http://example.com/markets");
+    await servePublicPage(request, "render-nonce-0000", quick, 50_000);
+    // Expired: this request renders the successor, and keeps rendering for a while.
+    const successor = servePublicPage(request, "render-nonce-0000", slow, 51_200);
+    expect(renders).toBe(2);
+    // Meanwhile others get the stored page at once, with their own nonce, and render nothing.
+    const meanwhile = await servePublicPage(request, "waiting-nonce-00", quick, 51_300);
+    expect(meanwhile.hit).toBe(true);
+    expect(await meanwhile.response.text()).toBe(`<p nonce="waiting-nonce-00">render 1</p>`);
+    expect(renders).toBe(2);
+    finish?.();
+    expect(await (await successor).response.text()).toBe(`<p nonce="render-nonce-0000">render 2</p>`);
+    // The successor is stored: fresh again.
+    expect(await (await servePublicPage(request, "after-nonce-0000", quick, 51_400)).response.text()).toBe(
+      `<p nonce="after-nonce-0000">render 2</p>`,
+    );
+    expect(renders).toBe(2);
+
+    // A successor render that never finishes (its client went away) is given up on.
+    void servePublicPage(request, "lost-nonce-00000", slow, 52_500);
+    expect(renders).toBe(3);
+    expect((await servePublicPage(request, "stale-nonce-0000", quick, 53_000)).hit).toBe(true);
+    expect(renders).toBe(3);
+    const takeover = await servePublicPage(request, "takeover-nonce-0", quick, 54_600);
+    expect(takeover.hit).toBe(false);
+    expect(renders).toBe(4);
+    finish?.();
+
+    // Too stale to serve even while a successor renders: the request renders for itself.
+    void servePublicPage(request, "slow-again-nonce", slow, 60_000);
+    const tooOld = await servePublicPage(request, "too-old-nonce-00", quick, 60_100);
+    expect(tooOld.hit).toBe(false);
+    expect(renders).toBe(6);
+    finish?.();
+  });
+
   it("never serves a signed-in trader the signed-out page, nor stores theirs", async () => {
     await SELF.fetch("http://example.com/");
     const trader = await signUp("pubcache");

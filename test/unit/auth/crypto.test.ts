@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { passwordSchema } from "../../../worker/services/auth/accounts.ts";
-import { seal, unseal } from "../../../worker/services/auth/crypto.ts";
+import { seal, sha256Hex, unseal } from "../../../worker/services/auth/crypto.ts";
 import {
   DUMMY_PASSWORD_HASH,
   hashPassword,
@@ -29,6 +30,18 @@ describe("sealed secrets (AES-GCM, user id as associated data)", () => {
     await expect(unseal(KEY, flipped, "user-a")).rejects.toThrow();
     await expect(unseal("AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", sealed, "user-a")).rejects.toThrow();
     expect(await seal(KEY, "same", "user-a")).not.toBe(await seal(KEY, "same", "user-a"));
+  });
+});
+
+describe("sha256Hex (session ids, ledger entry ids, request hashes)", () => {
+  it("is the lower-case hex SHA-256 of the text's UTF-8", async () => {
+    expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 100 }), async (text) => {
+        expect(await sha256Hex(text)).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -21,9 +21,15 @@ export function randomToken(byteLength = 32): string {
   return bytesToBase64Url(crypto.getRandomValues(new Uint8Array(byteLength)));
 }
 
+const HEX_OF_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const utf8 = new TextEncoder();
+
+/** Lower-case hex SHA-256 of the text's UTF-8 (session ids, entry ids, request hashes: hot paths). */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(text)));
+  let hex = "";
+  for (const byte of digest) hex += HEX_OF_BYTE[byte];
+  return hex;
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();

@@ -1,3 +1,4 @@
+import { sha256Hex } from "../auth/crypto.ts";
 import { assert } from "./assets.ts";
 
 /**
@@ -49,11 +50,4 @@ function normalise(value: unknown, depth: number): unknown {
     return out;
   }
   return value;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
 }

@@ -7,9 +7,22 @@
  * header is written afterwards from the same value). Anything personal is never stored: a
  * request with a session cookie or a query string, an answer that is not a 200 HTML page or
  * that sets a cookie. README decision record 043.
+ *
+ * Once a stored page is older than the TTL, the next request renders its successor; requests
+ * arriving while that render runs get the stored page (stale while revalidate, at most
+ * PUBLIC_PAGE_MAX_STALE_MS old) instead of each rendering the same page again: before, every
+ * request in the render's window rendered too, and under load that stampede was most of the
+ * home page's rendering cost (README decision record 045).
  */
 export const PUBLIC_PAGES: ReadonlySet<string> = new Set(["/", "/markets"]);
 export const PUBLIC_PAGE_TTL_MS = 1_000;
+/** The oldest stored page still served while a request renders its successor. */
+export const PUBLIC_PAGE_MAX_STALE_MS = 5_000;
+/**
+ * A successor render not finished after this long is presumed lost (its client went away and
+ * the runtime dropped the request): the next request renders instead.
+ */
+export const PUBLIC_PAGE_RENDER_GIVE_UP_MS = 2_000;
 
 interface StoredPage {
   atMs: number;
@@ -27,9 +40,12 @@ const utf8 = new TextEncoder();
 /**
  * Only finished renders are served. A request never waits on another request's render in
  * progress: in Workers that would tie it to the other request's I/O context (and its fate, if
- * that client goes away); it renders for itself instead.
+ * that client goes away); it gets the stored page while that is recent enough, and otherwise
+ * renders for itself.
  */
 const pages = new Map<string, StoredPage>();
+/** Per path: when the request now rendering the stored page's successor started. */
+const renderingSince = new Map<string, number>();
 
 export function isCacheablePublicRequest(request: Request, hasSession: boolean): boolean {
   if (request.method !== "GET" || hasSession) return false;
@@ -65,14 +81,25 @@ export async function servePublicPage(
 ): Promise<{ response: Response; hit: boolean }> {
   const key = new URL(request.url).pathname;
   const cached = pages.get(key);
-  if (cached && nowMs - cached.atMs < PUBLIC_PAGE_TTL_MS)
-    return { response: fromStored(cached, nonce), hit: true };
-  const rendered = await render();
-  const stored = await store(rendered, nonce, nowMs);
-  if (!stored) return { response: rendered, hit: false };
-  const newest = pages.get(key);
-  if (!newest || newest.atMs <= stored.atMs) pages.set(key, stored);
-  return { response: fromStored(stored, nonce), hit: false };
+  if (cached) {
+    const ageMs = nowMs - cached.atMs;
+    if (ageMs < PUBLIC_PAGE_TTL_MS) return { response: fromStored(cached, nonce), hit: true };
+    const since = renderingSince.get(key);
+    const successorRendering = since !== undefined && nowMs - since < PUBLIC_PAGE_RENDER_GIVE_UP_MS;
+    if (successorRendering && ageMs < PUBLIC_PAGE_MAX_STALE_MS)
+      return { response: fromStored(cached, nonce), hit: true };
+  }
+  renderingSince.set(key, nowMs);
+  try {
+    const rendered = await render();
+    const stored = await store(rendered, nonce, nowMs);
+    if (!stored) return { response: rendered, hit: false };
+    const newest = pages.get(key);
+    if (!newest || newest.atMs <= stored.atMs) pages.set(key, stored);
+    return { response: fromStored(stored, nonce), hit: false };
+  } finally {
+    if (renderingSince.get(key) === nowMs) renderingSince.delete(key);
+  }
 }
 
 function fromStored(page: StoredPage, nonce: string): Response {
@@ -95,4 +122,5 @@ function fromStored(page: StoredPage, nonce: string): Response {
 /** Tests: forget every stored page. */
 export function clearPublicPages(): void {
   pages.clear();
+  renderingSince.clear();
 }
