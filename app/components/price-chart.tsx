@@ -24,7 +24,7 @@ const REFRESH_MS = 5_000;
 const NO_LINES: readonly ChartPriceLine[] = [];
 const HISTORY = 150;
 
-type ChartModule = typeof import("lightweight-charts");
+type ChartModule = typeof import("./chart-library.ts");
 type Chart = ReturnType<ChartModule["createChart"]>;
 type CandleSeries = ReturnType<Chart["addSeries"]>;
 
@@ -94,7 +94,7 @@ export function PriceChart({
     };
     (async () => {
       try {
-        const [library, candles] = await Promise.all([import("lightweight-charts"), load(HISTORY)]);
+        const [library, candles] = await Promise.all([import("./chart-library.ts"), load(HISTORY)]);
         if (disposed) return;
         const priceDecimals = decimalsOf(candles[0]?.close);
         chart = library.createChart(element, {

@@ -17,7 +17,7 @@ export interface PnlPoint {
   value: string;
 }
 
-type ChartModule = typeof import("lightweight-charts");
+type ChartModule = typeof import("../chart-library.ts");
 type Series = ReturnType<ReturnType<ChartModule["createChart"]>["addSeries"]>;
 
 function dataOf(points: readonly PnlPoint[]) {
@@ -41,7 +41,7 @@ export function PnlChart({ points, asset }: { points: readonly PnlPoint[]; asset
     let chart: ReturnType<ChartModule["createChart"]> | undefined;
     (async () => {
       try {
-        const library = await import("lightweight-charts");
+        const library = await import("../chart-library.ts");
         if (disposed) return;
         chart = library.createChart(element, {
           autoSize: true,
