@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabaseClient } from "../../db/client.ts";
@@ -24,6 +24,25 @@ import { percentile, reportResult } from "./load.ts";
 const USERS = Number(process.env.BENCH_DO_USERS ?? 50);
 const PER_USER = Number(process.env.BENCH_DO_PER_USER ?? 60);
 const AMOUNT_MINOR = 125n;
+
+/**
+ * The libSQL server's I/O counters (Linux /proc): bytes it handed to write calls, and bytes the
+ * kernel sent to the disk on its behalf. Undefined elsewhere.
+ */
+function databaseIo(pid: number | undefined): { handedBytes: number; diskBytes: number } | undefined {
+  const file = `/proc/${pid}/io`;
+  if (pid === undefined || !existsSync(file)) return undefined;
+  const fields = new Map(
+    readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [name, value] = line.split(":");
+        return [name?.trim(), Number(value)] as const;
+      }),
+  );
+  return { handedBytes: fields.get("wchar") ?? 0, diskBytes: fields.get("write_bytes") ?? 0 };
+}
 
 const directory = mkdtempSync(join(tmpdir(), "coinhubx-bench-do-"));
 const authToken = "bench-do-libsql-token-0123456789";
@@ -99,7 +118,9 @@ try {
     ["one in flight per user", 1],
     ["four in flight per user", 4],
   ] as const) {
+    const ioBefore = databaseIo(database.pid);
     const answer = await drive(label, PER_USER, inflight);
+    const ioAfter = databaseIo(database.pid);
     const sorted = [...answer.latencies].sort((a, b) => a - b);
     const perSecond = sorted.length / answer.seconds;
     results[label] = { perSecond, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
@@ -127,6 +148,11 @@ try {
         99,
       ).toFixed(1),
       "movements per write": mean(groupSize).toFixed(2),
+      // What one movement costs the database server in writes (the WAL's pages, checkpoints).
+      "db KB written / movement":
+        ioBefore && ioAfter
+          ? `${((ioAfter.handedBytes - ioBefore.handedBytes) / 1024 / Math.max(1, writeMs.length)).toFixed(0)} (${((ioAfter.diskBytes - ioBefore.diskBytes) / 1024 / Math.max(1, writeMs.length)).toFixed(0)} to disk)`
+          : "n/a",
     };
   }
 

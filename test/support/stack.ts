@@ -81,6 +81,8 @@ export interface StackOptions {
 interface DatabaseHandle {
   url: string;
   close(): Promise<void>;
+  /** The server's process id when it runs in a process of its own (benches read its I/O counters). */
+  pid?: number | undefined;
 }
 
 /** `db/server/main.ts` as a child process; resolves once it answers /health. */
@@ -120,6 +122,7 @@ export async function startDatabaseProcess(options: {
   }
   return {
     url,
+    pid: child.pid,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
