@@ -17,8 +17,8 @@ export function createSite() {
           cspNonce: c.get("cspNonce")(),
         });
       if (!isCacheablePublicRequest(c.req.raw, c.get("sessionToken") !== null)) return render();
-      const { response, hit } = await servePublicPage(c.req.raw, c.get("cspNonce")(), render);
-      c.get("logFields").pageCache = hit ? "hit" : "miss";
+      const { response, source } = await servePublicPage(c.req.raw, c.get("cspNonce")(), render);
+      c.get("logFields").pageCache = source;
       return response;
     },
   });

@@ -26,6 +26,7 @@ export default {
     if (path !== "/run" || request.method !== "POST") return new Response("not found", { status: 404 });
     const run = (await request.json()) as RunRequest;
     const latencies: number[] = [];
+    const acceptedLatencies: number[] = [];
     // Where each accepted call's time went, from the engine's own timing (LedgerTiming).
     const timings: { writeMs: number[]; readMs: number[]; queueMs: number[]; groupSize: number[] } = {
       writeMs: [],
@@ -51,9 +52,11 @@ export default {
               asset: "GBP",
               amountMinor: BigInt(run.amountMinor),
             });
-            latencies.push(Date.now() - begin);
+            const latency = Date.now() - begin;
+            latencies.push(latency);
             if (outcome.ok) {
               accepted[userId] = (accepted[userId] ?? 0) + 1;
+              acceptedLatencies.push(latency);
               if (outcome.timing) {
                 timings.writeMs.push(outcome.timing.writeMs);
                 timings.readMs.push(outcome.timing.readMs);
@@ -65,6 +68,13 @@ export default {
         });
       }),
     );
-    return Response.json({ seconds: (Date.now() - started) / 1000, latencies, accepted, refusals, timings });
+    return Response.json({
+      seconds: (Date.now() - started) / 1000,
+      latencies,
+      acceptedLatencies,
+      accepted,
+      refusals,
+      timings,
+    });
   },
 };

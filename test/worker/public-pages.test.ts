@@ -49,12 +49,13 @@ describe("public pages rendered once a second", () => {
       `<script nonce="second-nonce-111">1</script>`,
       `<script nonce="third-nonce-2222">1</script>`,
     ]);
-    expect([first, ...answers].map(({ hit }) => hit)).toEqual([false, true, true]);
+    expect([first, ...answers].map(({ source }) => source)).toEqual(["miss", "hit", "hit"]);
     await servePublicPage(request, "later-nonce-3333", render, 10_999);
     expect(renders).toBe(1);
     await servePublicPage(request, "later-nonce-4444", render, 11_000);
     expect(renders).toBe(2);
-    // Requests arriving while a render is in progress render for themselves.
+    // With nothing stored yet for a path, requests arriving while a render is in progress render
+    // for themselves (there is no page to serve them meanwhile).
     const slow = servePublicPage(new Request("http://example.com/"), "slow-nonce-00000", render, 30_000);
     await servePublicPage(new Request("http://example.com/"), "fast-nonce-00000", render, 30_001);
     await slow;
@@ -71,7 +72,6 @@ describe("public pages rendered once a second", () => {
 
   it("serves the stored page while one request renders its successor, within limits", async () => {
     let renders = 0;
-    let finish: (() => void) | undefined;
     const page = (body: string) =>
       new Response(`<p nonce="render-nonce-0000">${body}</p>`, {
         headers: { "Content-Type": "text/html; charset=utf-8" },
@@ -80,48 +80,61 @@ describe("public pages rendered once a second", () => {
       renders++;
       return page(`render ${renders}`);
     };
+    // Slow renders finish when the test says so: finishers[n] ends the n-th slow render.
+    const finishers: (() => void)[] = [];
     const slow = async () => {
       renders++;
       const body = `render ${renders}`;
-      await new Promise<void>((resolve) => {
-        finish = resolve;
-      });
+      await new Promise<void>((resolve) => finishers.push(resolve));
       return page(body);
     };
+    const text = async (answer: Promise<{ response: Response }>) => (await answer).response.text();
     const request = new Request("http://example.com/markets");
     await servePublicPage(request, "render-nonce-0000", quick, 50_000);
+
     // Expired: this request renders the successor, and keeps rendering for a while.
     const successor = servePublicPage(request, "render-nonce-0000", slow, 51_200);
     expect(renders).toBe(2);
     // Meanwhile others get the stored page at once, with their own nonce, and render nothing.
     const meanwhile = await servePublicPage(request, "waiting-nonce-00", quick, 51_300);
-    expect(meanwhile.hit).toBe(true);
+    expect(meanwhile.source).toBe("stale");
     expect(await meanwhile.response.text()).toBe(`<p nonce="waiting-nonce-00">render 1</p>`);
     expect(renders).toBe(2);
-    finish?.();
-    expect(await (await successor).response.text()).toBe(`<p nonce="render-nonce-0000">render 2</p>`);
-    // The successor is stored: fresh again.
-    expect(await (await servePublicPage(request, "after-nonce-0000", quick, 51_400)).response.text()).toBe(
-      `<p nonce="after-nonce-0000">render 2</p>`,
-    );
+    finishers[0]?.();
+    expect(await text(successor)).toBe(`<p nonce="render-nonce-0000">render 2</p>`);
+    // The successor is stored and fresh.
+    const after = await servePublicPage(request, "after-nonce-0000", quick, 51_400);
+    expect(after.source).toBe("hit");
+    expect(await after.response.text()).toBe(`<p nonce="after-nonce-0000">render 2</p>`);
     expect(renders).toBe(2);
 
-    // A successor render that never finishes (its client went away) is given up on.
-    void servePublicPage(request, "lost-nonce-00000", slow, 52_500);
+    // A successor render that does not finish within the give-up time is presumed lost: the next
+    // request takes over. When the lost one finally finishes, it must not clear the newer claim.
+    // (Requests that render pass the nonce the test's pages carry, so the stored copy is cut at it.)
+    const lost = servePublicPage(request, "render-nonce-0000", slow, 52_500);
     expect(renders).toBe(3);
-    expect((await servePublicPage(request, "stale-nonce-0000", quick, 53_000)).hit).toBe(true);
+    expect((await servePublicPage(request, "stale-nonce-0000", quick, 53_000)).source).toBe("stale");
     expect(renders).toBe(3);
-    const takeover = await servePublicPage(request, "takeover-nonce-0", quick, 54_600);
-    expect(takeover.hit).toBe(false);
+    const takeover = servePublicPage(request, "render-nonce-0000", slow, 54_600);
     expect(renders).toBe(4);
-    finish?.();
+    finishers[1]?.();
+    expect(await text(lost)).toBe(`<p nonce="render-nonce-0000">render 3</p>`);
+    // The lost render stored its page (at 52_500, now 2.2 s old, expired); the takeover still
+    // renders, so this request gets the stored page and renders nothing.
+    const whileTakeover = await servePublicPage(request, "during-nonce-000", quick, 54_700);
+    expect(whileTakeover.source).toBe("stale");
+    expect(await whileTakeover.response.text()).toBe(`<p nonce="during-nonce-000">render 3</p>`);
+    expect(renders).toBe(4);
+    finishers[2]?.();
+    expect(await text(takeover)).toBe(`<p nonce="render-nonce-0000">render 4</p>`);
 
     // Too stale to serve even while a successor renders: the request renders for itself.
-    void servePublicPage(request, "slow-again-nonce", slow, 60_000);
+    const slowAgain = servePublicPage(request, "render-nonce-0000", slow, 60_000);
     const tooOld = await servePublicPage(request, "too-old-nonce-00", quick, 60_100);
-    expect(tooOld.hit).toBe(false);
+    expect(tooOld.source).toBe("miss");
     expect(renders).toBe(6);
-    finish?.();
+    finishers[3]?.();
+    await slowAgain;
   });
 
   it("never serves a signed-in trader the signed-out page, nor stores theirs", async () => {

@@ -24,12 +24,15 @@ export function randomToken(byteLength = 32): string {
 const HEX_OF_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 const utf8 = new TextEncoder();
 
+export function bytesToHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += HEX_OF_BYTE[byte];
+  return hex;
+}
+
 /** Lower-case hex SHA-256 of the text's UTF-8 (session ids, entry ids, request hashes: hot paths). */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(text)));
-  let hex = "";
-  for (const byte of digest) hex += HEX_OF_BYTE[byte];
-  return hex;
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(text))));
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -53,9 +56,9 @@ function importDataKey(base64Key: string): Promise<CryptoKey> {
 export async function seal(base64Key: string, plaintext: string, associatedData: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(associatedData) },
+    { name: "AES-GCM", iv, additionalData: utf8.encode(associatedData) },
     await importDataKey(base64Key),
-    new TextEncoder().encode(plaintext),
+    utf8.encode(plaintext),
   );
   return `v1.${bytesToBase64(iv)}.${bytesToBase64(new Uint8Array(ciphertext))}`;
 }
@@ -67,7 +70,7 @@ export async function unseal(base64Key: string, sealed: string, associatedData: 
     {
       name: "AES-GCM",
       iv: base64ToBytes(ivText) as BufferSource,
-      additionalData: new TextEncoder().encode(associatedData),
+      additionalData: utf8.encode(associatedData),
     },
     await importDataKey(base64Key),
     base64ToBytes(dataText) as BufferSource,

@@ -13,6 +13,8 @@
  * non-extractable CryptoKey; the signer keeps no copy of the secret's text.
  */
 
+import { bytesToHex } from "../auth/crypto.ts";
+
 /** Ordered parameters: Binance reads them in any order, but the signature covers this order. */
 export type RequestParams = ReadonlyArray<readonly [name: string, value: string]>;
 
@@ -32,13 +34,6 @@ export interface RequestSigner {
 
 const encoder = new TextEncoder();
 
-function toHex(bytes: ArrayBuffer): string {
-  const view = new Uint8Array(bytes);
-  let hex = "";
-  for (const byte of view) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}
-
 export function createHmacSigner(secret: string): RequestSigner {
   if (secret.length === 0) throw new RangeError("the HMAC secret is empty");
   // The import's promise, not the secret's text, is what the signer holds from here on.
@@ -52,7 +47,7 @@ export function createHmacSigner(secret: string): RequestSigner {
   return {
     async sign(payload: string): Promise<string> {
       const signature = await crypto.subtle.sign("HMAC", await key, encoder.encode(payload));
-      return toHex(signature);
+      return bytesToHex(new Uint8Array(signature));
     },
   };
 }
