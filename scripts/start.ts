@@ -14,6 +14,7 @@ import {
 import { ConfigError, parseConfig } from "../worker/env.ts";
 import { ensureDevVars } from "./dev-vars.ts";
 import { type Supervisor, spawnChild, supervise } from "./supervisor.ts";
+import { wranglerEnvironment } from "./wrangler-env.ts";
 
 /**
  * `npm start`: the whole platform on embedded defaults. Local libSQL server and local Binance
@@ -148,7 +149,7 @@ async function main() {
   client.close();
 
   await run("npx", ["remix", "vite:build"]);
-  const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  const wranglerEnv = wranglerEnvironment();
   log("starting wrangler dev", { url: `http://${host}:${port}` });
   const wranglerArgs = [
     "dev",

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { wranglerEnvironment } from "../../scripts/wrangler-env.ts";
 import { freePort, waitFor } from "../support/stack.ts";
 
 /**
@@ -20,7 +21,7 @@ export async function startBenchWorker(options: {
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
   if (options.inspectorPort) args.push("--inspector-port", options.inspectorPort);
   const child: ChildProcess = spawn("npx", args, {
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    env: wranglerEnvironment(process.env, { CI: "true" }),
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
   });

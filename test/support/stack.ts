@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createDatabaseClient } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { startLibsqlServer, WORKERD_FACING_KEEP_ALIVE_MS } from "../../db/server/server.ts";
+import { wranglerEnvironment } from "../../scripts/wrangler-env.ts";
 import { TEST_SECRETS } from "./test-env.ts";
 
 export interface RunningStack {
@@ -196,7 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   if (options.inspectorPort) args.push("--inspector-port", options.inspectorPort);
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
   const child = spawn("npx", args, {
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    env: wranglerEnvironment(process.env, { CI: "true", NO_COLOR: "1" }),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
