@@ -18,11 +18,21 @@ describe("request id", () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("is on Remix pages too", async () => {
-    const response = await SELF.fetch("http://example.com/", {
-      headers: { "X-Request-Id": "page-request-0001" },
+  it("is on Remix pages too, rendered or stored", async () => {
+    for (const id of ["page-request-0001", "page-request-0002"]) {
+      const response = await SELF.fetch("http://example.com/", { headers: { "X-Request-Id": id } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("X-Request-Id")).toBe(id);
+    }
+  });
+
+  it("is on static files, whose fetched responses have immutable headers", async () => {
+    const response = await SELF.fetch("http://example.com/robots.txt", {
+      headers: { "X-Request-Id": "static-request-01" },
     });
-    expect(response.headers.get("X-Request-Id")).toBe("page-request-0001");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("X-Request-Id")).toBe("static-request-01");
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 });
 
