@@ -150,7 +150,7 @@ try {
     // A batch of n movements appears n times, once per call: writes = sum of 1/n.
     const writes = groupSize.reduce((sum, size) => sum + (size > 0 ? 1 / size : 0), 0);
     breakdown[`${USERS} users, ${label}`] = {
-      "accepted call ms": (mean(answer.acceptedLatencies) || 0).toFixed(1),
+      "accepted call ms": mean(answer.acceptedLatencies).toFixed(1),
       "queued ms": mean(queueMs).toFixed(1),
       "read ms": mean(readMs).toFixed(1),
       "its write ms": mean(writeMs).toFixed(1),

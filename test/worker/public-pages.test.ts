@@ -90,22 +90,29 @@ describe("public pages rendered once a second", () => {
     };
     const text = async (answer: Promise<{ response: Response }>) => (await answer).response.text();
     const request = new Request("http://example.com/markets");
+    /** One request answered at once: how, and the HTML it got. */
+    const served = async (nonce: string, atMs: number) => {
+      const answer = await servePublicPage(request, nonce, quick, atMs);
+      return { source: answer.source, html: await answer.response.text() };
+    };
     await servePublicPage(request, "render-nonce-0000", quick, 50_000);
 
     // Expired: this request renders the successor, and keeps rendering for a while.
     const successor = servePublicPage(request, "render-nonce-0000", slow, 51_200);
     expect(renders).toBe(2);
     // Meanwhile others get the stored page at once, with their own nonce, and render nothing.
-    const meanwhile = await servePublicPage(request, "waiting-nonce-00", quick, 51_300);
-    expect(meanwhile.source).toBe("stale");
-    expect(await meanwhile.response.text()).toBe(`<p nonce="waiting-nonce-00">render 1</p>`);
+    expect(await served("waiting-nonce-00", 51_300)).toEqual({
+      source: "stale",
+      html: `<p nonce="waiting-nonce-00">render 1</p>`,
+    });
     expect(renders).toBe(2);
     finishers[0]?.();
     expect(await text(successor)).toBe(`<p nonce="render-nonce-0000">render 2</p>`);
     // The successor is stored and fresh.
-    const after = await servePublicPage(request, "after-nonce-0000", quick, 51_400);
-    expect(after.source).toBe("hit");
-    expect(await after.response.text()).toBe(`<p nonce="after-nonce-0000">render 2</p>`);
+    expect(await served("after-nonce-0000", 51_400)).toEqual({
+      source: "hit",
+      html: `<p nonce="after-nonce-0000">render 2</p>`,
+    });
     expect(renders).toBe(2);
 
     // A successor render that does not finish within the give-up time is presumed lost: the next
@@ -113,7 +120,7 @@ describe("public pages rendered once a second", () => {
     // (Requests that render pass the nonce the test's pages carry, so the stored copy is cut at it.)
     const lost = servePublicPage(request, "render-nonce-0000", slow, 52_500);
     expect(renders).toBe(3);
-    expect((await servePublicPage(request, "stale-nonce-0000", quick, 53_000)).source).toBe("stale");
+    expect((await served("stale-nonce-0000", 53_000)).source).toBe("stale");
     expect(renders).toBe(3);
     const takeover = servePublicPage(request, "render-nonce-0000", slow, 54_600);
     expect(renders).toBe(4);
@@ -121,17 +128,17 @@ describe("public pages rendered once a second", () => {
     expect(await text(lost)).toBe(`<p nonce="render-nonce-0000">render 3</p>`);
     // The lost render stored its page (at 52_500, now 2.2 s old, expired); the takeover still
     // renders, so this request gets the stored page and renders nothing.
-    const whileTakeover = await servePublicPage(request, "during-nonce-000", quick, 54_700);
-    expect(whileTakeover.source).toBe("stale");
-    expect(await whileTakeover.response.text()).toBe(`<p nonce="during-nonce-000">render 3</p>`);
+    expect(await served("during-nonce-000", 54_700)).toEqual({
+      source: "stale",
+      html: `<p nonce="during-nonce-000">render 3</p>`,
+    });
     expect(renders).toBe(4);
     finishers[2]?.();
     expect(await text(takeover)).toBe(`<p nonce="render-nonce-0000">render 4</p>`);
 
     // Too stale to serve even while a successor renders: the request renders for itself.
     const slowAgain = servePublicPage(request, "render-nonce-0000", slow, 60_000);
-    const tooOld = await servePublicPage(request, "too-old-nonce-00", quick, 60_100);
-    expect(tooOld.source).toBe("miss");
+    expect((await served("too-old-nonce-00", 60_100)).source).toBe("miss");
     expect(renders).toBe(6);
     finishers[3]?.();
     await slowAgain;

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { editResponseHeaders } from "../response-headers.ts";
 
 export type RequestIdVariables = { requestId: string };
 
@@ -23,17 +24,8 @@ export function requestId(
     c.set("requestId", id);
     c.header(headerName, id);
     await next();
-    // Responses built elsewhere (Remix, stored pages, onError, static assets) get it too: set
-    // on the response itself, as the security headers are. Copying it (and Hono copying the copy
-    // again on `c.res =`) cost two Response constructions per page (README decision record 046).
-    // Only a response with immutable headers (a fetched one) is copied.
-    if (c.res.headers.get(headerName) === id) return;
-    try {
-      c.res.headers.set(headerName, id);
-    } catch {
-      const copy = new Response(c.res.body, c.res);
-      copy.headers.set(headerName, id);
-      c.res = copy;
-    }
+    // Responses built elsewhere (Remix, stored pages, onError, static assets) get it too.
+    if (c.res.headers.get(headerName) !== id)
+      editResponseHeaders(c, (headers) => headers.set(headerName, id));
   };
 }

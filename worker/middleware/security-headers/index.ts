@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { readSessionToken } from "../../services/auth/sessions.ts";
+import { editResponseHeaders } from "../response-headers.ts";
 
 export type SecurityHeadersVariables = {
   /** This response's CSP nonce, made on first use (pages ask for it; API answers never do). */
@@ -32,57 +33,47 @@ export function securityHeaders(
       return nonce;
     });
     await next();
-    // Set on the response itself: copying it (and Hono copying it again on `c.res =`) cost two
-    // Response and Headers copies per request. Only a response with immutable headers (one
-    // fetched, such as a static asset) is still copied and handed to Hono.
-    let response = c.res;
-    let headers = response.headers;
-    try {
+    editResponseHeaders(c, (headers) => {
       headers.set("X-Content-Type-Options", "nosniff");
-    } catch {
-      response = new Response(response.body, response);
-      headers = response.headers;
-      headers.set("X-Content-Type-Options", "nosniff");
-    }
-    headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
-    headers.set("X-Frame-Options", "DENY");
-    headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
-    headers.set("Cross-Origin-Opener-Policy", "same-origin");
-    if (!headers.has("Content-Security-Policy")) {
-      // A page gets the policy its scripts run under, with its nonce. Anything else (JSON, text,
-      // CSV, redirects) renders nothing and runs nothing: the strictest policy, and no nonce to
-      // make (README decision record 043).
-      const page =
-        nonce !== undefined || (headers.get("Content-Type") ?? "").toLowerCase().startsWith("text/html");
-      headers.set(
-        "Content-Security-Policy",
-        page
-          ? [
-              "default-src 'self'",
-              `script-src 'self' 'nonce-${c.get("cspNonce")()}'`,
-              "style-src 'self' 'unsafe-inline'",
-              "img-src 'self' data:",
-              "connect-src 'self'",
-              "font-src 'self'",
-              "object-src 'none'",
-              "base-uri 'self'",
-              "form-action 'self'",
-              "frame-ancestors 'none'",
-            ].join("; ")
-          : "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-      );
-    }
-    // A signed-in answer (or one that signs in) is private: no cache, shared or not, keeps it.
-    // Static files (scripts, styles, images) stay cacheable; they are the same for everyone.
-    const type = headers.get("Content-Type") ?? "";
-    const personal = readSessionToken(c.req.header("Cookie")) !== null || headers.has("Set-Cookie");
-    if (personal && (type === "" || /json|html|csv|text\/plain|event-stream/.test(type))) {
-      headers.set("Cache-Control", "no-store");
-    }
-    const hsts = options.strictTransportSecurity;
-    if (typeof hsts === "function" ? hsts(new URL(c.req.url)) : hsts) {
-      headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
-    }
-    if (response !== c.res) c.res = response;
+      headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
+      headers.set("X-Frame-Options", "DENY");
+      headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+      headers.set("Cross-Origin-Opener-Policy", "same-origin");
+      if (!headers.has("Content-Security-Policy")) {
+        // A page gets the policy its scripts run under, with its nonce. Anything else (JSON, text,
+        // CSV, redirects) renders nothing and runs nothing: the strictest policy, and no nonce to
+        // make (README decision record 043).
+        const page =
+          nonce !== undefined || (headers.get("Content-Type") ?? "").toLowerCase().startsWith("text/html");
+        headers.set(
+          "Content-Security-Policy",
+          page
+            ? [
+                "default-src 'self'",
+                `script-src 'self' 'nonce-${c.get("cspNonce")()}'`,
+                "style-src 'self' 'unsafe-inline'",
+                "img-src 'self' data:",
+                "connect-src 'self'",
+                "font-src 'self'",
+                "object-src 'none'",
+                "base-uri 'self'",
+                "form-action 'self'",
+                "frame-ancestors 'none'",
+              ].join("; ")
+            : "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        );
+      }
+      // A signed-in answer (or one that signs in) is private: no cache, shared or not, keeps it.
+      // Static files (scripts, styles, images) stay cacheable; they are the same for everyone.
+      const type = headers.get("Content-Type") ?? "";
+      const personal = readSessionToken(c.req.header("Cookie")) !== null || headers.has("Set-Cookie");
+      if (personal && (type === "" || /json|html|csv|text\/plain|event-stream/.test(type))) {
+        headers.set("Cache-Control", "no-store");
+      }
+      const hsts = options.strictTransportSecurity;
+      if (typeof hsts === "function" ? hsts(new URL(c.req.url)) : hsts) {
+        headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+      }
+    });
   };
 }
